@@ -1,0 +1,104 @@
+"""Property-panel forms, built from the kind declarations (so every kind gets a panel)."""
+
+import re
+from typing import Any
+
+from django import forms
+
+from apps.topology.kinds.base import Prop, get_path, set_path
+from apps.topology.schema import MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, NAME_PATTERN
+
+_NAME_RE = re.compile(NAME_PATTERN)
+
+
+def field_name(prop: Prop) -> str:
+    return prop.name.replace(".", "__")
+
+
+class NamesField(forms.CharField):
+    """A comma-separated list of event or operation names."""
+
+    def __init__(self, *, max_items: int, **kwargs: Any):
+        self.max_items = max_items
+        super().__init__(required=False, max_length=4000, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        bad = [name for name in names if not _NAME_RE.match(name)]
+        if bad:
+            raise forms.ValidationError(
+                f"not a valid name: {bad[0]!r} (letters, digits, _ . : -, starting with a letter)"
+            )
+        if len(set(names)) != len(names):
+            raise forms.ValidationError("a name is repeated")
+        if len(names) > self.max_items:
+            raise forms.ValidationError(f"at most {self.max_items} names")
+        return names
+
+
+def prop_field(prop: Prop, zones: list[tuple[str, str]] | None) -> forms.Field:
+    common: dict[str, Any] = {"label": prop.label, "help_text": prop.help}
+    bounds = {"min_value": prop.minimum, "max_value": prop.maximum}
+    if prop.name == "zone" and zones is not None:
+        return forms.ChoiceField(choices=[("", "— no zone —"), *zones], required=False, **common)
+    match prop.type:
+        case "integer":
+            return forms.IntegerField(**bounds, **common)
+        case "number":
+            return forms.FloatField(**bounds, widget=forms.NumberInput(attrs={"step": "any"}), **common)
+        case "boolean":
+            return forms.BooleanField(required=False, **common)
+        case "choice":
+            return forms.ChoiceField(choices=[(c, c.replace("_", " ")) for c in prop.choices], **common)
+        case "names":
+            return NamesField(max_items=prop.max_items, **common)
+    return forms.CharField(required=False, max_length=prop.max_length, **common)
+
+
+class PropsForm(forms.Form):
+    """Label plus one field per property; `props()` gives the nested props object."""
+
+    def __init__(
+        self,
+        *args: Any,
+        props: tuple[Prop, ...],
+        current: dict[str, Any],
+        with_label: bool = True,
+        zones: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.prop_specs = props
+        self.current = current
+        if with_label:
+            self.fields["label"] = forms.CharField(max_length=MAX_LABEL, required=False, label="Label")
+        for prop in props:
+            field = prop_field(prop, zones)
+            value = get_path(current, prop.path)
+            field.initial = prop.default if value is None else value
+            field.unit = prop.unit  # type: ignore[attr-defined]
+            field.group = prop.path[0] if len(prop.path) > 1 else ""  # type: ignore[attr-defined]
+            self.fields[field_name(prop)] = field
+
+    def props(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for prop in self.prop_specs:
+            value = self.cleaned_data[field_name(prop)]
+            if prop.type == "integer" and value is not None:
+                value = int(value)
+            set_path(out, prop.path, value)
+        return out
+
+
+class ScenarioForm(forms.Form):
+    name = forms.CharField(max_length=MAX_NAME, label="Name")
+    description = forms.CharField(
+        max_length=MAX_DESCRIPTION,
+        required=False,
+        label="Description (markdown)",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

@@ -1,0 +1,93 @@
+"""The shape every node kind module shares.
+
+A kind is data: its properties (with types, defaults and ranges), where edges may go, and
+its icon. The JSON Schema, the validator, the property panel and the palette are all built
+from these declarations, so adding a kind is one new module (see CONTRIBUTING.md).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+PropType = Literal["integer", "number", "string", "boolean", "choice", "names"]
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One property of a node or an edge. `name` may be dotted: `latency.mean_ms`."""
+
+    name: str
+    type: PropType
+    default: Any
+    label: str
+    help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    max_length: int = 80
+    max_items: int = 50
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.name.split("."))
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    name: str
+    label: str
+    summary: str
+    category: Literal["traffic", "routing", "compute", "messaging", "data", "layout"]
+    icon: str  # SVG path data in a 24x24 box, drawn with a stroke
+    color: str
+    props: tuple[Prop, ...] = ()
+    receives: bool = True  # may be the target of an edge
+    sends: bool = True  # may be the source of an edge
+    is_group: bool = False  # drawn as a container (zones)
+    messaging: bool = False  # edges in publish, edges out deliver
+    required_targets: int = 0  # edges out that must exist for the node to run
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def defaults(self) -> dict[str, Any]:
+        """The kind's default props, nested by dotted names."""
+        out: dict[str, Any] = {}
+        for prop in self.props:
+            set_path(out, prop.path, prop.default)
+        return out
+
+
+def get_path(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    current: Any = data
+    for key in path:
+        if not isinstance(current, dict) or key not in current:
+            return None
+        current = current[key]
+    return current
+
+
+def set_path(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    current = data
+    for key in path[:-1]:
+        current = current.setdefault(key, {})
+    current[path[-1]] = value
+
+
+# Properties several kinds share.
+ZONE = Prop("zone", "string", "", "Zone", help="Id of the zone node this runs in (empty: no zone)")
+LATENCY_DISTRIBUTION = Prop(
+    "latency.distribution",
+    "choice",
+    "exponential",
+    "Latency distribution",
+    choices=("fixed", "exponential", "lognormal"),
+)
+ERROR_RATE = Prop("error_rate", "number", 0.0, "Error rate", minimum=0, maximum=1, help="Share of requests that fail")
+
+
+def latency_mean(default: float) -> Prop:
+    return Prop("latency.mean_ms", "number", default, "Mean latency", minimum=0, maximum=60_000, unit="ms")
+
+
+LATENCY_SIGMA = Prop(
+    "latency.sigma", "number", 0.5, "Lognormal sigma", minimum=0.01, maximum=3, help="Spread of a lognormal latency"
+)

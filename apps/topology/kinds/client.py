@@ -1,0 +1,53 @@
+from apps.topology.kinds.base import NodeKind, Prop
+
+KIND = NodeKind(
+    name="client",
+    label="Clients",
+    summary="A traffic source: many distinct users sending commands and queries.",
+    category="traffic",
+    icon="M8 8a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2 20v-2a5 5 0 0 1 10 0v2M17 9a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zM14 20h8v-1.5a4 4 0 0 0-6-3.4",
+    color="#2563eb",
+    receives=False,
+    required_targets=1,
+    props=(
+        Prop(
+            "rate",
+            "number",
+            20,
+            "Rate",
+            minimum=0,
+            maximum=5000,
+            unit="req/s",
+            help="Mean arrivals per second (Poisson)",
+        ),
+        Prop("pattern", "choice", "constant", "Pattern", choices=("constant", "spike", "ramp", "wave")),
+        Prop(
+            "pattern_factor",
+            "number",
+            5,
+            "Peak factor",
+            minimum=1,
+            maximum=50,
+            help="Spike/ramp/wave peak as a multiple of the rate",
+        ),
+        Prop("pattern_start_s", "number", 10, "Pattern start", minimum=0, maximum=3600, unit="s"),
+        Prop("pattern_duration_s", "number", 10, "Pattern duration", minimum=0, maximum=3600, unit="s"),
+        Prop(
+            "clients",
+            "integer",
+            100,
+            "Distinct clients",
+            minimum=1,
+            maximum=100_000,
+            help="Client ids (IP hash keys on them)",
+        ),
+        Prop("commands", "names", ["PlaceOrder"], "Commands", help="Write operations this traffic sends"),
+        Prop("queries", "names", [], "Queries", help="Read operations this traffic sends"),
+        Prop(
+            "query_ratio", "number", 0.0, "Query share", minimum=0, maximum=1, help="Share of requests that are queries"
+        ),
+        Prop("timeout_ms", "number", 5000, "Timeout", minimum=1, maximum=120_000, unit="ms"),
+        Prop("retries", "integer", 0, "Retries", minimum=0, maximum=10),
+        Prop("retry_backoff_ms", "number", 100, "Retry backoff", minimum=0, maximum=60_000, unit="ms"),
+    ),
+)

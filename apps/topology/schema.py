@@ -1,0 +1,158 @@
+"""The JSON Schema of topology format v1, built from the kind, edge and fault declarations.
+
+`python manage.py export_schema` writes it to topology.schema.json (committed, and checked
+against this builder by a test).
+"""
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from apps.topology.edges import EDGE_PROPS, RUN_PROPS
+from apps.topology.faults import FAULT_TYPES
+from apps.topology.kinds import KINDS
+from apps.topology.kinds.base import Prop
+
+FORMAT = "architecture-playground/topology"
+VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("topology.schema.json")
+SCHEMA_ID = "/api/schema/topology.json"
+
+MAX_NODES = 500
+MAX_EDGES = 2000
+MAX_FAULTS = 200
+MAX_LABEL = 80
+MAX_NAME = 80
+MAX_DESCRIPTION = 20_000
+ID_PATTERN = "^[A-Za-z][A-Za-z0-9_-]{0,39}$"
+NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_.:-]{0,59}$"
+COORDINATE = {"type": "number", "minimum": -1_000_000, "maximum": 1_000_000}
+
+
+def prop_schema(prop: Prop) -> dict[str, Any]:
+    schema: dict[str, Any]
+    if prop.type in ("integer", "number"):
+        schema = {"type": prop.type}
+        if prop.minimum is not None:
+            schema["minimum"] = prop.minimum
+        if prop.maximum is not None:
+            schema["maximum"] = prop.maximum
+    elif prop.type == "boolean":
+        schema = {"type": "boolean"}
+    elif prop.type == "choice":
+        schema = {"enum": list(prop.choices)}
+    elif prop.type == "names":
+        schema = {
+            "type": "array",
+            "maxItems": prop.max_items,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": NAME_PATTERN},
+        }
+    else:
+        schema = {"type": "string", "maxLength": prop.max_length}
+    schema["description"] = (
+        prop.label + (f" ({prop.unit})" if prop.unit else "") + (f": {prop.help}" if prop.help else "")
+    )
+    schema["default"] = prop.default
+    return schema
+
+
+def props_schema(props: tuple[Prop, ...]) -> dict[str, Any]:
+    """Nested object schema for dotted property names; unknown keys are refused."""
+    root: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
+    for prop in props:
+        node = root
+        for key in prop.path[:-1]:
+            node = node["properties"].setdefault(
+                key, {"type": "object", "additionalProperties": False, "properties": {}}
+            )
+        node["properties"][prop.path[-1]] = prop_schema(prop)
+    return root
+
+
+def fault_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["at_s", "action", "target"],
+        "properties": {
+            "at_s": {"type": "number", "minimum": 0, "maximum": 3600},
+            "action": {"enum": sorted(FAULT_TYPES)},
+            "target": {"type": "string", "pattern": ID_PATTERN},
+            "duration_s": {"type": "number", "minimum": 0, "maximum": 3600},
+            "instance": {"type": "integer", "minimum": 0, "maximum": 100},
+            "latency_ms": {"type": "number", "minimum": 0, "maximum": 120_000},
+            "error_rate": {"type": "number", "minimum": 0, "maximum": 1},
+            "factor": {"type": "number", "minimum": 1, "maximum": 50},
+            "note": {"type": "string", "maxLength": 200},
+        },
+    }
+
+
+@cache
+def build_schema() -> dict[str, Any]:
+    kind_rules = [
+        {
+            "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
+            "then": {"properties": {"props": props_schema(kind.props)}},
+        }
+        for name, kind in KINDS.items()
+    ]
+    node = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "kind"],
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "kind": {"enum": list(KINDS)},
+            "label": {"type": "string", "maxLength": MAX_LABEL},
+            "position": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["x", "y"],
+                "properties": {"x": COORDINATE, "y": COORDINATE},
+            },
+            "size": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["width", "height"],
+                "properties": {
+                    "width": {"type": "number", "minimum": 10, "maximum": 100_000},
+                    "height": {"type": "number", "minimum": 10, "maximum": 100_000},
+                },
+            },
+            "props": {"type": "object"},
+        },
+        "allOf": kind_rules,
+    }
+    edge = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "from", "to"],
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "from": {"type": "string", "pattern": ID_PATTERN},
+            "to": {"type": "string", "pattern": ID_PATTERN},
+            "label": {"type": "string", "maxLength": MAX_LABEL},
+            "props": props_schema(EDGE_PROPS),
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Architecture Playground topology",
+        "description": "A scenario: nodes, edges, scheduled faults and run settings. See docs/topology-format.md.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["format", "version", "name", "nodes", "edges"],
+        "properties": {
+            "format": {"const": FORMAT},
+            "version": {"const": VERSION},
+            "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+            "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+            "nodes": {"type": "array", "maxItems": MAX_NODES, "items": node},
+            "edges": {"type": "array", "maxItems": MAX_EDGES, "items": edge},
+            "faults": {"type": "array", "maxItems": MAX_FAULTS, "items": fault_schema()},
+            "run": props_schema(RUN_PROPS),
+        },
+    }

@@ -1,0 +1,406 @@
+"""One validator for every way a topology comes in: API, import, editor save, CLI.
+
+`parse_and_validate(raw)` takes bytes or text; `validate_document(doc)` a parsed value. Both
+return a `Validation` whose problems each name a JSON path (`$.nodes[2].props.replicas`) and
+the reason. Errors make a document unusable; warnings are shown but do not block.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from apps.topology.faults import FAULT_TYPES
+from apps.topology.kinds import KINDS
+from apps.topology.schema import build_schema
+
+MAX_DOCUMENT_BYTES = 1_000_000
+MAX_REPORTED = 100
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    severity: Severity = "error"
+    target: str | None = None  # id of the node or edge the problem is about, for the canvas
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "message": self.message}
+        if self.severity != "error":
+            out["severity"] = self.severity
+        if self.target:
+            out["target"] = self.target
+        return out
+
+
+@dataclass
+class Validation:
+    document: Any = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class TopologyError(ValueError):
+    """Raised by services given an invalid document; carries the problems."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_and_validate(raw: bytes | str) -> Validation:
+    size = len(raw.encode() if isinstance(raw, str) else raw)
+    if size > MAX_DOCUMENT_BYTES:
+        return Validation(problems=[Problem("$", f"document is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}")])
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        document = json.loads(text, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        return Validation(problems=[Problem("$", "document is not UTF-8 text")])
+    except RecursionError:
+        return Validation(problems=[Problem("$", "document is nested too deeply")])
+    except ValueError as exc:
+        return Validation(problems=[Problem("$", f"not valid JSON: {exc}")])
+    return validate_document(document)
+
+
+def validate_document(document: Any) -> Validation:
+    result = Validation(document=document)
+    if not isinstance(document, dict):
+        result.problems.append(Problem("$", "must be a JSON object (a topology document)"))
+        return result
+    try:
+        size = len(json.dumps(document, allow_nan=False))
+    except (ValueError, TypeError, RecursionError):
+        result.problems.append(Problem("$", "contains values that are not plain JSON (NaN, Infinity or deep nesting)"))
+        return result
+    if size > MAX_DOCUMENT_BYTES:
+        result.problems.append(Problem("$", f"document is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}"))
+        return result
+    schema_problems = _schema_problems(document)
+    if schema_problems:
+        result.problems.extend(schema_problems[:MAX_REPORTED])
+        return result
+    result.problems.extend(_SemanticCheck(document).run()[:MAX_REPORTED])
+    return result
+
+
+# --- schema -------------------------------------------------------------------------------
+
+_validator = Draft202012Validator(build_schema())
+
+
+def json_path(parts: Any) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _message(error: ValidationError) -> str:
+    value = error.validator_value
+    instance = error.instance
+    match error.validator:
+        case "minimum":
+            return f"must be at least {value} (got {instance!r})"
+        case "maximum":
+            return f"must be at most {value} (got {instance!r})"
+        case "maxLength":
+            return f"must be at most {value} characters (got {len(instance)})"
+        case "minLength":
+            return "must not be empty" if value == 1 else f"must be at least {value} characters"
+        case "maxItems":
+            return f"must have at most {value} items (got {len(instance)})"
+        case "enum":
+            return f"must be one of {', '.join(map(str, value))} (got {_short(instance)})"
+        case "const":
+            return f"must be {value!r} (got {_short(instance)})"
+        case "type":
+            return f"must be of type {value} (got {type(instance).__name__})"
+        case "pattern":
+            return f"{_short(instance)} is not a valid id or name (letters, digits, _ and -, starting with a letter)"
+        case "required":
+            return error.message.replace("is a required property", "is required")
+        case "additionalProperties":
+            extra = sorted(set(instance) - set(error.schema.get("properties", {})))
+            return f"unknown propert{'y' if len(extra) == 1 else 'ies'}: {', '.join(map(_short, extra))}"
+        case "uniqueItems":
+            return "must not repeat a name"
+    return error.message
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _schema_problems(document: dict[str, Any]) -> list[Problem]:
+    problems = []
+    errors = sorted(_validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        path = list(error.absolute_path)
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            path.append(missing) if missing else None
+        target = _target_for(document, path)
+        problems.append(Problem(json_path(path), _message(error), target=target))
+    return problems
+
+
+def _target_for(document: dict[str, Any], path: list[Any]) -> str | None:
+    if len(path) >= 2 and path[0] in ("nodes", "edges") and isinstance(path[1], int):
+        items = document.get(path[0])
+        if isinstance(items, list) and path[1] < len(items) and isinstance(items[path[1]], dict):
+            ident = items[path[1]].get("id")
+            return ident if isinstance(ident, str) else None
+    return None
+
+
+# --- semantics ----------------------------------------------------------------------------
+
+
+class _SemanticCheck:
+    """Rules JSON Schema cannot say. The document has passed the schema."""
+
+    def __init__(self, document: dict[str, Any]):
+        self.doc = document
+        self.nodes: list[dict[str, Any]] = document["nodes"]
+        self.edges: list[dict[str, Any]] = document["edges"]
+        self.problems: list[Problem] = []
+        self.node_by_id: dict[str, dict[str, Any]] = {}
+        self.edge_by_id: dict[str, dict[str, Any]] = {}
+
+    def error(self, path: str, message: str, target: str | None = None) -> None:
+        self.problems.append(Problem(path, message, "error", target))
+
+    def warn(self, path: str, message: str, target: str | None = None) -> None:
+        self.problems.append(Problem(path, message, "warning", target))
+
+    def run(self) -> list[Problem]:
+        self.check_ids()
+        self.check_node_props()
+        self.check_edges()
+        self.check_targets()
+        self.check_sync_cycles()
+        self.check_faults()
+        self.check_names()
+        return self.problems
+
+    def check_ids(self) -> None:
+        seen: dict[str, str] = {}
+        for index, node in enumerate(self.nodes):
+            path = f"$.nodes[{index}].id"
+            if node["id"] in seen:
+                self.error(path, f"duplicate id {node['id']!r} (also at {seen[node['id']]})", node["id"])
+            else:
+                seen[node["id"]] = path
+                self.node_by_id[node["id"]] = node
+        for index, edge in enumerate(self.edges):
+            path = f"$.edges[{index}].id"
+            if edge["id"] in seen:
+                self.error(path, f"duplicate id {edge['id']!r} (also at {seen[edge['id']]})", edge["id"])
+            else:
+                seen[edge["id"]] = path
+                self.edge_by_id[edge["id"]] = edge
+
+    def check_node_props(self) -> None:
+        for index, node in enumerate(self.nodes):
+            props = node.get("props") or {}
+            base = f"$.nodes[{index}].props"
+            zone = props.get("zone")
+            if zone:
+                target = self.node_by_id.get(zone)
+                if target is None or target["kind"] != "zone":
+                    self.error(f"{base}.zone", f"{zone!r} is not the id of a zone node", node["id"])
+            scaling = props.get("autoscaling") or {}
+            low, high = scaling.get("min", 1), scaling.get("max", 5)
+            if scaling.get("enabled") and low > high:
+                self.error(f"{base}.autoscaling.min", f"min replicas ({low}) is above max ({high})", node["id"])
+            if node["kind"] == "client":
+                queries = props.get("queries", [])
+                commands = props.get("commands", ["PlaceOrder"])
+                ratio = props.get("query_ratio", 0.0)
+                if ratio > 0 and not queries:
+                    self.error(f"{base}.queries", "query share is above 0 but no query names are given", node["id"])
+                if ratio < 1 and not commands:
+                    self.error(f"{base}.commands", "query share is below 1 but no command names are given", node["id"])
+
+    def check_edges(self) -> None:
+        pairs: dict[tuple[str, str], int] = {}
+        for index, edge in enumerate(self.edges):
+            base = f"$.edges[{index}]"
+            source = self.node_by_id.get(edge["from"])
+            target = self.node_by_id.get(edge["to"])
+            if source is None:
+                self.error(f"{base}.from", f"no node has id {edge['from']!r}", edge["id"])
+            if target is None:
+                self.error(f"{base}.to", f"no node has id {edge['to']!r}", edge["id"])
+            if source is None or target is None:
+                continue
+            if edge["from"] == edge["to"]:
+                self.error(base, "an edge cannot connect a node to itself", edge["id"])
+                continue
+            source_kind, target_kind = KINDS[source["kind"]], KINDS[target["kind"]]
+            if not source_kind.sends:
+                self.error(f"{base}.from", f"a {source['kind'].replace('_', ' ')} cannot send anywhere", edge["id"])
+            if not target_kind.receives:
+                self.error(f"{base}.to", f"nothing can send into a {target['kind'].replace('_', ' ')}", edge["id"])
+            pair = (edge["from"], edge["to"])
+            if pair in pairs:
+                self.error(base, f"duplicate of edge at $.edges[{pairs[pair]}]", edge["id"])
+            pairs.setdefault(pair, index)
+            breaker = (edge.get("props") or {}).get("circuit_breaker") or {}
+            if breaker.get("enabled") and self.is_messaging(edge):
+                self.warn(
+                    f"{base}.props.circuit_breaker", "a circuit breaker only acts on synchronous calls", edge["id"]
+                )
+
+    def check_targets(self) -> None:
+        outgoing: dict[str, int] = {}
+        incoming: dict[str, int] = {}
+        for edge in self.edges:
+            outgoing[edge["from"]] = outgoing.get(edge["from"], 0) + 1
+            incoming[edge["to"]] = incoming.get(edge["to"], 0) + 1
+        for index, node in enumerate(self.nodes):
+            kind = KINDS[node["kind"]]
+            base = f"$.nodes[{index}]"
+            count = outgoing.get(node["id"], 0)
+            if count < kind.required_targets:
+                self.error(base, f"a {kind.label.lower()} needs at least one outgoing edge to a target", node["id"])
+            if kind.messaging and count == 0:
+                self.warn(base, f"this {kind.label.lower()} has no consumer: messages will only pile up", node["id"])
+            if kind.messaging and incoming.get(node["id"], 0) == 0:
+                self.warn(base, f"nothing publishes to this {kind.label.lower()}", node["id"])
+
+    def is_messaging(self, edge: dict[str, Any]) -> bool:
+        ends = (self.node_by_id.get(edge["from"]), self.node_by_id.get(edge["to"]))
+        return any(end is not None and KINDS[end["kind"]].messaging for end in ends)
+
+    def check_sync_cycles(self) -> None:
+        graph: dict[str, list[tuple[str, str]]] = {}
+        for edge in self.edges:
+            known = edge["from"] in self.node_by_id and edge["to"] in self.node_by_id
+            if known and edge["from"] != edge["to"] and not self.is_messaging(edge):
+                graph.setdefault(edge["from"], []).append((edge["to"], edge["id"]))
+        state: dict[str, int] = {}  # 1 visiting, 2 done
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            if state.get(start):
+                continue
+            stack: list[tuple[str, int]] = [(start, 0)]
+            trail: list[str] = []
+            edge_trail: list[str] = []
+            state[start] = 1
+            trail.append(start)
+            while stack:
+                node, position = stack[-1]
+                children = graph.get(node, [])
+                if position >= len(children):
+                    stack.pop()
+                    state[node] = 2
+                    trail.pop()
+                    if edge_trail:
+                        edge_trail.pop()
+                    continue
+                stack[-1] = (node, position + 1)
+                child, edge_id = children[position]
+                if state.get(child) == 1:
+                    cycle = trail[trail.index(child) :]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        index = next(i for i, e in enumerate(self.edges) if e["id"] == edge_id)
+                        loop = " → ".join([*cycle, child])
+                        self.error(f"$.edges[{index}]", f"synchronous calls form a cycle: {loop}", edge_id)
+                elif not state.get(child):
+                    state[child] = 1
+                    trail.append(child)
+                    edge_trail.append(edge_id)
+                    stack.append((child, 0))
+
+    def check_faults(self) -> None:
+        duration = (self.doc.get("run") or {}).get("duration_s", 30)
+        for index, fault in enumerate(self.doc.get("faults") or []):
+            base = f"$.faults[{index}]"
+            fault_type = FAULT_TYPES[fault["action"]]
+            target_id = fault["target"]
+            if fault_type.target == "edge":
+                if target_id not in self.edge_by_id:
+                    self.error(
+                        f"{base}.target", f"{fault_type.label.lower()} needs an edge id; {target_id!r} is not one"
+                    )
+            else:
+                node = self.node_by_id.get(target_id)
+                if node is None:
+                    self.error(f"{base}.target", f"no node has id {target_id!r}")
+                elif fault_type.target_kinds and node["kind"] not in fault_type.target_kinds:
+                    kinds = ", ".join(fault_type.target_kinds)
+                    self.error(
+                        f"{base}.target",
+                        f"{fault_type.label.lower()} applies to {kinds}, not to a {node['kind']}",
+                        target_id,
+                    )
+            if fault_type.param and fault_type.param != "instance" and fault_type.param not in fault:
+                self.error(base, f"{fault_type.label.lower()} needs {fault_type.param!r}")
+            if fault["at_s"] >= duration:
+                self.warn(f"{base}.at_s", f"fires at {fault['at_s']} s, after the run ends ({duration} s)")
+            elif fault["at_s"] + fault.get("duration_s", 0) > duration:
+                self.warn(f"{base}.duration_s", f"is undone after the run ends ({duration} s)")
+            node = self.node_by_id.get(target_id)
+            if node is not None and "instance" in fault:
+                props = node.get("props") or {}
+                count = props.get("replicas", 1) + props.get("standby", 0)
+                if node["kind"] == "database":
+                    count = 1 + props.get("replicas", 1)
+                if fault["instance"] >= count:
+                    self.error(f"{base}.instance", f"{target_id!r} has instances 0 to {count - 1}", target_id)
+            if node is not None and fault["action"] in ("stop_consumer", "start_consumer"):
+                feeds = [e for e in self.edges if e["to"] == target_id and self.is_messaging(e)]
+                if not feeds:
+                    self.warn(f"{base}.target", f"{target_id!r} consumes from no queue or bus", target_id)
+
+    def check_names(self) -> None:
+        """Names that do not line up: publishers without events, filters nobody sends."""
+        for index, edge in enumerate(self.edges):
+            source, target = self.node_by_id.get(edge["from"]), self.node_by_id.get(edge["to"])
+            if source is None or target is None:
+                continue
+            publishes = (source.get("props") or {}).get("publishes")
+            if target["kind"] == "event_bus" and source["kind"] == "service" and not publishes:
+                message = f"{source['id']!r} publishes to the bus but lists no events"
+                self.warn(f"$.edges[{index}]", message, edge["id"])
+            if source["kind"] == "event_bus":
+                topics = set((source.get("props") or {}).get("topics", ["OrderPlaced"]))
+                unknown = [n for n in (edge.get("props") or {}).get("filter", []) if n not in topics]
+                if unknown:
+                    self.warn(f"$.edges[{index}].props.filter", f"the bus carries no {unknown[0]!r}", edge["id"])
+        for index, node in enumerate(self.nodes):
+            if node["kind"] == "read_model":
+                fed = any(
+                    e["to"] == node["id"] and self.node_by_id.get(e["from"], {}).get("kind") in ("event_bus", "queue")
+                    for e in self.edges
+                )
+                if not fed:
+                    self.warn(
+                        f"$.nodes[{index}]", "a read model needs events: connect a bus or queue to it", node["id"]
+                    )

@@ -1,0 +1,3 @@
+from apps.live.routing import websocket_urlpatterns
+
+__all__ = ["websocket_urlpatterns"]

@@ -1,0 +1,53 @@
+from django.urls import path
+
+from apps.editor import views as editor
+from apps.library import api as library_api
+from apps.library import views as library
+from apps.scenarios import api as scenarios_api
+from apps.scenarios import views as scenarios
+from apps.topology import api as topology_api
+
+urlpatterns = [
+    # Pages
+    path("", library.gallery, name="gallery"),
+    path("scenarios/new/", scenarios.scenario_new, name="scenario-new"),
+    path("scenarios/import/", scenarios.scenario_import, name="scenario-import"),
+    path("templates/<slug:slug>/use/", scenarios.template_use, name="template-use"),
+    path("s/<str:slug>/", scenarios.scenario_view, name="scenario-view"),
+    path("s/<str:slug>/edit/", scenarios.scenario_edit, name="scenario-edit"),
+    path("s/<str:slug>/edit/<str:secret>/", scenarios.scenario_claim, name="scenario-claim"),
+    path("s/<str:slug>/fork/", scenarios.scenario_fork_page, name="scenario-fork"),
+    path("s/<str:slug>/revisions/", scenarios.scenario_revisions_page, name="scenario-revisions"),
+    path(
+        "s/<str:slug>/revisions/<int:number>/restore/",
+        scenarios.scenario_revision_restore_page,
+        name="scenario-revision-restore",
+    ),
+    # Property panel (htmx partials)
+    path("editor/panel/node/", editor.panel_node, name="panel-node"),
+    path("editor/panel/edge/", editor.panel_edge, name="panel-edge"),
+    path("editor/panel/scenario/", editor.panel_scenario, name="panel-scenario"),
+    # JSON API (docs/api.md)
+    path("api/schema/topology.json", topology_api.schema, name="api-schema"),
+    path("api/validate/", topology_api.validate, name="api-validate"),
+    path("api/templates/", library_api.templates, name="api-templates"),
+    path("api/templates/<slug:slug>/", library_api.template_detail, name="api-template-detail"),
+    path("api/scenarios/", scenarios_api.scenario_list, name="api-scenarios"),
+    path("api/scenarios/<str:slug>/", scenarios_api.scenario_detail, name="api-scenario-detail"),
+    path("api/scenarios/<str:slug>/fork/", scenarios_api.scenario_fork_view, name="api-scenario-fork"),
+    path("api/scenarios/<str:slug>/export/", scenarios_api.scenario_export, name="api-scenario-export"),
+    path("api/scenarios/<str:slug>/revisions/", scenarios_api.scenario_revisions, name="api-scenario-revisions"),
+    path(
+        "api/scenarios/<str:slug>/revisions/<int:number>/",
+        scenarios_api.scenario_revision_detail,
+        name="api-scenario-revision",
+    ),
+    path(
+        "api/scenarios/<str:slug>/revisions/<int:number>/restore/",
+        scenarios_api.scenario_revision_restore,
+        name="api-scenario-revision-restore",
+    ),
+]
+
+handler404 = "apps.scenarios.errors.not_found"
+handler500 = "apps.scenarios.errors.server_error"
