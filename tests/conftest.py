@@ -54,3 +54,20 @@ def bob() -> Client:
 def charlie() -> Client:
     """A stranger."""
     return Client(enforce_csrf_checks=True)
+
+
+_MARK_BY_FOLDER = {
+    "tests/scenarios/": "database",
+    "tests/library/": "database",
+    "tests/live/": "engine",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Folders whose tests depend on the database or the broker carry that marker, so CI
+    can rerun them on PostgreSQL and a real Redis (`-m "database or engine"`)."""
+    for item in items:
+        path = str(item.fspath)
+        for folder, mark in _MARK_BY_FOLDER.items():
+            if folder in path:
+                item.add_marker(getattr(pytest.mark, mark))

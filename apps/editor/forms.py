@@ -26,7 +26,7 @@ class NamesField(forms.CharField):
         return ", ".join(value) if isinstance(value, list) else value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         names = [name.strip() for name in text.split(",") if name.strip()]
         bad = [name for name in names if not _NAME_RE.match(name)]
         if bad:
@@ -42,7 +42,7 @@ class NamesField(forms.CharField):
 
 def prop_field(prop: Prop, zones: list[tuple[str, str]] | None) -> forms.Field:
     common: dict[str, Any] = {"label": prop.label, "help_text": prop.help}
-    bounds = {"min_value": prop.minimum, "max_value": prop.maximum}
+    bounds: dict[str, Any] = {"min_value": prop.minimum, "max_value": prop.maximum}
     if prop.name == "zone" and zones is not None:
         return forms.ChoiceField(choices=[("", "— no zone —"), *zones], required=False, **common)
     match prop.type:
@@ -69,9 +69,11 @@ class PropsForm(forms.Form):
         current: dict[str, Any],
         with_label: bool = True,
         zones: list[tuple[str, str]] | None = None,
+        read_only: bool = False,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        self.read_only = read_only
         self.prop_specs = props
         self.current = current
         if with_label:
@@ -83,6 +85,8 @@ class PropsForm(forms.Form):
             field.unit = prop.unit  # type: ignore[attr-defined]
             field.group = prop.path[0] if len(prop.path) > 1 else ""  # type: ignore[attr-defined]
             self.fields[field_name(prop)] = field
+        for field in self.fields.values():
+            field.disabled = read_only
 
     def props(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -95,6 +99,11 @@ class PropsForm(forms.Form):
 
 
 class ScenarioForm(forms.Form):
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.disabled = read_only
+
     name = forms.CharField(max_length=MAX_NAME, label="Name")
     description = forms.CharField(
         max_length=MAX_DESCRIPTION,

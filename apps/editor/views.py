@@ -92,6 +92,7 @@ def panel_node(request: HttpRequest) -> HttpResponse:
         props=kind.props,
         current=current,
         zones=zones if "zones" in request.POST else None,
+        read_only=_read_only(request),
         initial={"label": request.POST.get("label", "")},
     )
     apply = None
@@ -150,8 +151,15 @@ def panel_scenario(request: HttpRequest) -> HttpResponse:
     scenario_form = ScenarioForm(
         request.POST if submitted else None,
         initial={"name": request.POST.get("name", ""), "description": request.POST.get("description", "")},
+        read_only=_read_only(request),
     )
-    run_form = PropsForm(request.POST if submitted else None, props=RUN_PROPS, current=current_run, with_label=False)
+    run_form = PropsForm(
+        request.POST if submitted else None,
+        props=RUN_PROPS,
+        current=current_run,
+        with_label=False,
+        read_only=_read_only(request),
+    )
     apply = None
     if submitted and not _read_only(request) and scenario_form.is_valid() and run_form.is_valid():
         apply = {

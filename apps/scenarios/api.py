@@ -5,13 +5,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.scenarios.models import Scenario
 from apps.scenarios.ownership import is_owner
 from apps.scenarios.selectors import revision_list, scenario_get
 from apps.scenarios.services import revision_restore, scenario_create, scenario_fork, scenario_update
-from apps.topology.http import error, error_response, json_ok, read_document
+from apps.topology.http import api_methods, error, error_response, json_ok, read_json
 from apps.topology.validation import TopologyError
 
 
@@ -33,20 +32,20 @@ def _forbidden() -> JsonResponse:
 
 
 @csrf_exempt  # authenticated by the X-Edit-Secret header, or by session + CSRF (ownership.is_owner)
-@require_POST
+@api_methods("POST")
 def scenario_list(request: HttpRequest) -> JsonResponse:
-    validation, failure = read_document(request)
+    document, failure = read_json(request)
     if failure is not None:
         return failure
-    assert validation is not None
-    if validation.errors:
-        return error_response(validation.errors)
-    scenario, secret = scenario_create(document=validation.document)
+    try:
+        scenario, secret = scenario_create(document=document)
+    except TopologyError as exc:
+        return error_response(exc.problems)
     return json_ok(created_payload(request, scenario, secret), status=201)
 
 
 @csrf_exempt
-@require_http_methods(["GET", "PUT"])
+@api_methods("GET", "PUT")
 def scenario_detail(request: HttpRequest, slug: str) -> JsonResponse:
     scenario = scenario_get(slug=slug)
     if scenario is None:
@@ -55,21 +54,18 @@ def scenario_detail(request: HttpRequest, slug: str) -> JsonResponse:
         return json_ok(scenario.document)
     if not is_owner(request, scenario):
         return _forbidden()
-    validation, failure = read_document(request)
+    document, failure = read_json(request)
     if failure is not None:
         return failure
-    assert validation is not None
-    if validation.errors:
-        return error_response(validation.errors)
     try:
-        revision = scenario_update(scenario=scenario, document=validation.document)
+        revision = scenario_update(scenario=scenario, document=document)
     except TopologyError as exc:
         return error_response(exc.problems)
     return json_ok({"slug": scenario.slug, "revision": revision.number, "saved_at": revision.created_at.isoformat()})
 
 
 @csrf_exempt
-@require_POST
+@api_methods("POST")
 def scenario_fork_view(request: HttpRequest, slug: str) -> JsonResponse:
     scenario = scenario_get(slug=slug)
     if scenario is None:
@@ -78,7 +74,7 @@ def scenario_fork_view(request: HttpRequest, slug: str) -> JsonResponse:
     return json_ok(created_payload(request, fork, secret), status=201)
 
 
-@require_GET
+@api_methods("GET")
 def scenario_export(request: HttpRequest, slug: str) -> HttpResponse:
     scenario = scenario_get(slug=slug)
     if scenario is None:
@@ -88,7 +84,7 @@ def scenario_export(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@api_methods("GET")
 def scenario_revisions(request: HttpRequest, slug: str) -> JsonResponse:
     scenario = scenario_get(slug=slug)
     if scenario is None:
@@ -106,7 +102,7 @@ def scenario_revisions(request: HttpRequest, slug: str) -> JsonResponse:
     )
 
 
-@require_GET
+@api_methods("GET")
 def scenario_revision_detail(request: HttpRequest, slug: str, number: int) -> JsonResponse:
     scenario = scenario_get(slug=slug)
     if scenario is None:
@@ -118,7 +114,7 @@ def scenario_revision_detail(request: HttpRequest, slug: str, number: int) -> Js
 
 
 @csrf_exempt
-@require_POST
+@api_methods("POST")
 def scenario_revision_restore(request: HttpRequest, slug: str, number: int) -> JsonResponse:
     scenario = scenario_get(slug=slug)
     if scenario is None:

@@ -1,18 +1,17 @@
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
-from apps.topology.http import json_ok, read_document
+from apps.topology.http import api_methods, json_ok, read_document
 from apps.topology.schema import build_schema
 
 
-@require_GET
+@api_methods("GET")
 def schema(request: HttpRequest) -> JsonResponse:
     return JsonResponse(build_schema(), json_dumps_params={"indent": 2})
 
 
 @csrf_exempt  # stores nothing: it only answers what is wrong with the posted document
-@require_POST
+@api_methods("POST")
 def validate(request: HttpRequest) -> JsonResponse:
     """Always 200 for a readable document: the problems are the answer."""
     validation, failure = read_document(request)

@@ -68,19 +68,26 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_and_validate(raw: bytes | str) -> Validation:
-    size = len(raw.encode() if isinstance(raw, str) else raw)
+def parse_json(raw: bytes | str) -> tuple[Any, list[Problem]]:
+    """Read JSON text (≤ 1 MB, UTF-8, no NaN/Infinity). Returns (value, []) or (None, problems)."""
+    size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > MAX_DOCUMENT_BYTES:
-        return Validation(problems=[Problem("$", f"document is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}")])
+        return None, [Problem("$", f"document is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}")]
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        document = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant), []
     except UnicodeDecodeError:
-        return Validation(problems=[Problem("$", "document is not UTF-8 text")])
+        return None, [Problem("$", "document is not UTF-8 text")]
     except RecursionError:
-        return Validation(problems=[Problem("$", "document is nested too deeply")])
+        return None, [Problem("$", "document is nested too deeply")]
     except ValueError as exc:
-        return Validation(problems=[Problem("$", f"not valid JSON: {exc}")])
+        return None, [Problem("$", f"not valid JSON: {exc}")]
+
+
+def parse_and_validate(raw: bytes | str) -> Validation:
+    document, problems = parse_json(raw)
+    if problems:
+        return Validation(problems=problems)
     return validate_document(document)
 
 
@@ -97,12 +104,47 @@ def validate_document(document: Any) -> Validation:
     if size > MAX_DOCUMENT_BYTES:
         result.problems.append(Problem("$", f"document is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}"))
         return result
+    text_problems = _text_problems(document)
+    if text_problems:
+        result.problems.extend(text_problems[:MAX_REPORTED])
+        return result
     schema_problems = _schema_problems(document)
     if schema_problems:
         result.problems.extend(schema_problems[:MAX_REPORTED])
         return result
     result.problems.extend(_SemanticCheck(document).run()[:MAX_REPORTED])
     return result
+
+
+def _is_bad_text(text: str) -> bool:
+    """NUL or an unpaired surrogate: JSON can carry both as escapes, but no page or database can."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _text_problems(document: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    stack: list[tuple[Any, list[Any]]] = [(document, [])]
+    while stack and len(problems) < MAX_REPORTED:
+        value, path = stack.pop()
+        if isinstance(value, str) and _is_bad_text(value):
+            message = "text must not contain NUL characters or unpaired surrogates"
+            problems.append(Problem(json_path(path), message, target=_target_for(document, path)))
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if _is_bad_text(key):
+                    message = "has a key with a NUL character or an unpaired surrogate"
+                    problems.append(Problem(json_path(path), message, target=_target_for(document, path)))
+                else:
+                    stack.append((child, [*path, key]))
+        elif isinstance(value, list):
+            stack.extend((child, [*path, index]) for index, child in enumerate(value))
+    return sorted(problems, key=lambda p: p.path)
 
 
 # --- schema -------------------------------------------------------------------------------

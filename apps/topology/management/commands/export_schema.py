@@ -1,9 +1,13 @@
 import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from apps.topology.reference import replace_reference
 from apps.topology.schema import SCHEMA_PATH, build_schema
+
+DOC_PATH = Path(__file__).resolve().parents[4] / "docs" / "topology-format.md"
 
 
 def schema_text() -> str:
@@ -11,18 +15,20 @@ def schema_text() -> str:
 
 
 class Command(BaseCommand):
-    help = "Write the topology JSON Schema (built from the kind declarations) to apps/topology/topology.schema.json."
+    help = "Write the topology JSON Schema and the reference in docs/topology-format.md from the declarations."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--check", action="store_true", help="Fail if the committed file is out of date.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        text = schema_text()
+        outputs = {SCHEMA_PATH: schema_text(), DOC_PATH: replace_reference(DOC_PATH.read_text())}
         if options["check"]:
-            if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text() != text:
-                self.stderr.write("topology.schema.json is out of date: run `python manage.py export_schema`.")
+            stale = [path.name for path, text in outputs.items() if not path.exists() or path.read_text() != text]
+            if stale:
+                self.stderr.write(f"{', '.join(stale)} out of date: run `python manage.py export_schema`.")
                 raise SystemExit(1)
-            self.stdout.write("topology.schema.json is up to date.")
+            self.stdout.write("The schema and the format reference are up to date.")
             return
-        SCHEMA_PATH.write_text(text)
-        self.stdout.write(f"Wrote {SCHEMA_PATH}")
+        for path, text in outputs.items():
+            path.write_text(text)
+            self.stdout.write(f"Wrote {path}")
