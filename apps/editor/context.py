@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from apps.scenarios.markdown import render_markdown
 from apps.scenarios.models import Scenario
+from apps.scenarios.ownership import session_secret
 from apps.topology.catalogue import kind_catalogue
 
 Mode = Literal["edit", "view"]
@@ -27,7 +28,16 @@ def editor_config(request: HttpRequest, *, scenario: Scenario, mode: Mode) -> di
         "export_url": reverse("api-scenario-export", args=[slug]),
         "revisions_url": reverse("scenario-revisions", args=[slug]),
         "share_url": request.build_absolute_uri(reverse("scenario-view", args=[slug])),
+        "edit_url": _private_edit_url(request, scenario) if mode == "edit" else None,
     }
+
+
+def _private_edit_url(request: HttpRequest, scenario: Scenario) -> str | None:
+    """The owner's own edit link (from their session), so they can open it in another browser."""
+    secret = session_secret(request, scenario)
+    if not secret:
+        return None
+    return request.build_absolute_uri(reverse("scenario-claim", args=[scenario.slug, secret]))
 
 
 def editor_context(request: HttpRequest, *, scenario: Scenario, mode: Mode) -> dict[str, Any]:

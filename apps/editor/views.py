@@ -3,6 +3,7 @@
 The canvas posts the selected cell's current values; the panel answers a form. Each change
 re-posts the form; when it is valid the answer carries an HX-Trigger `topology:apply` event
 with the cleaned values, which the canvas applies at once. Errors are shown inline.
+(The event names what it applies to in `cell`: htmx reads a `target` key as a selector.)
 """
 
 import json
@@ -14,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from apps.editor.forms import PropsForm, ScenarioForm
+from apps.scenarios.markdown import render_markdown
 from apps.topology.edges import EDGE_PROPS, RUN_PROPS
 from apps.topology.kinds import KINDS
 from apps.topology.kinds.base import Prop
@@ -97,7 +99,7 @@ def panel_node(request: HttpRequest) -> HttpResponse:
     )
     apply = None
     if submitted and not _read_only(request) and form.is_valid():
-        apply = {"target": "node", "id": cell_id, "label": form.cleaned_data["label"], "props": form.props()}
+        apply = {"cell": "node", "id": cell_id, "label": form.cleaned_data["label"], "props": form.props()}
     context = {
         "form": form,
         "title": kind.label,
@@ -130,7 +132,7 @@ def panel_edge(request: HttpRequest) -> HttpResponse:
     if submitted and not _read_only(request) and form.is_valid():
         merged = {k: v for k, v in current.items() if k not in {p.path[0] for p in props}}
         merged.update(form.props())
-        apply = {"target": "edge", "id": cell_id, "label": form.cleaned_data["label"], "props": merged}
+        apply = {"cell": "edge", "id": cell_id, "label": form.cleaned_data["label"], "props": merged}
     role = edge_role(from_kind, to_kind)
     context = {
         "form": form,
@@ -163,9 +165,10 @@ def panel_scenario(request: HttpRequest) -> HttpResponse:
     apply = None
     if submitted and not _read_only(request) and scenario_form.is_valid() and run_form.is_valid():
         apply = {
-            "target": "scenario",
+            "cell": "scenario",
             "name": scenario_form.cleaned_data["name"],
             "description": scenario_form.cleaned_data["description"],
+            "description_html": str(render_markdown(scenario_form.cleaned_data["description"])),
             "run": run_form.props(),
         }
     context = {

@@ -57,7 +57,7 @@ def test_valid_change_is_applied_with_nested_props(client: Client) -> None:
     )
     event = applied(response)
     assert event is not None
-    assert event["target"] == "node" and event["id"] == "web" and event["label"] == "Web"
+    assert event["cell"] == "node" and event["id"] == "web" and event["label"] == "Web"
     props = event["props"]
     assert props["replicas"] == 3 and props["latency"] == {"distribution": "lognormal", "mean_ms": 25.0, "sigma": 0.4}
     assert props["publishes"] == ["OrderPlaced", "OrderCancelled"]
@@ -121,9 +121,10 @@ def test_scenario_panel_applies_name_description_and_run(client: Client) -> None
     )  # fmt: skip
     event = applied(response)
     assert event == {
-        "target": "scenario",
+        "cell": "scenario",
         "name": "Mine",
         "description": "**hi**",
+        "description_html": "<p><strong>hi</strong></p>",
         "run": {"duration_s": 45.0, "seed": 7, "speed": 2.0},
     }
 

@@ -1,0 +1,18 @@
+/**
+ * The editor's public events, dispatched on `document` so the rest of the page (and later
+ * features such as live runs) can listen without knowing the editor's insides:
+ *
+ * - `editor:ready`     {editor}              the canvas holds the document
+ * - `editor:change`    {document}            the document changed (edit, undo, import, ...)
+ * - `editor:selection` {cells: [{id, type}]} the selection changed
+ * - `editor:validated` {problems}            live validation answered
+ * - `editor:dirty`     {dirty}               unsaved changes appeared or were saved
+ * - `editor:saved`     {slug, revision, saved_at}
+ * - `editor:loaded`    {document, source}    a document replaced the canvas (page, import, api)
+ * - `editor:imported`  {fileName}            "Open JSON…" loaded a file
+ */
+
+/** Dispatch one editor event on `document`. */
+export function emit(name, detail = {}) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
