@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.scenarios",
     "apps.editor",
     "apps.live",
+    "apps.engine",
 ]
 
 MIDDLEWARE = [

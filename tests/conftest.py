@@ -60,6 +60,7 @@ _MARK_BY_FOLDER = {
     "tests/scenarios/": "database",
     "tests/library/": "database",
     "tests/live/": "engine",
+    "tests/engine/live/": "engine",
 }
 
 

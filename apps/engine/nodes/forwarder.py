@@ -1,0 +1,255 @@
+"""Nodes that route a call and relay its reply: load balancer, API gateway, CDN, cache.
+
+Each incoming call becomes a frame at the node; the node sends the call on (or answers it
+itself: a cache hit, a rate-limit rejection) and relays the downstream reply to its caller.
+A load balancer routes over the *instances* of its targets that its health checks keep in
+rotation; standby instances join only while an active one is out.
+"""
+
+from typing import Any
+
+from apps.engine.nodes import calls
+from apps.engine.nodes.instances import instance_key, instances_of, split_key
+from apps.engine.physics.balancing import balancer_from_dict, make_balancer
+from apps.engine.physics.health import HealthChecker
+from apps.engine.runtime.hop import Hop
+
+
+def handle(hop: Hop) -> None:
+    event = hop.event
+    match event["t"]:
+        case "call":
+            receive(hop)
+        case "reply":
+            relay(
+                hop,
+                event["fid"],
+                event["call"],
+                bool(event["ok"]),
+                event.get("why", ""),
+                local=event.get("local", False),
+            )
+        case "call_timeout":
+            relay(hop, event["fid"], event["call"], False, "timeout")
+        case "done":
+            answer_locally(hop)
+        case "health_tick":
+            health_tick(hop)
+        case "probe_ok":
+            hop.state.setdefault("probes_ok", {})[event["key"]] = event["seq"]
+            hop.touch()
+        case "fault":
+            apply_fault(hop)
+
+
+def receive(hop: Hop) -> None:
+    event = hop.event
+    frame: dict[str, Any] = {
+        key: event.get(key, "") for key in ("call", "from", "ffid", "rid", "op", "opkind", "client", "corr")
+    }
+    frame["fid"] = event["call"]
+    frame["arrived"] = hop.now
+    hop.count(f"node:{hop.node.id}:processed")
+    if hop.state.get("down"):
+        hop.count(f"node:{hop.node.id}:errors")
+        calls.reply_to_caller(hop, frame, False, "connection refused")
+        return
+    kind = hop.node.kind
+    if kind == "api_gateway" and not take_token(hop):
+        hop.count(f"node:{hop.node.id}:rejected")
+        calls.reply_to_caller(hop, frame, False, "rate limited")
+        return
+    if kind in ("cdn", "cache") and is_hit(hop, frame):
+        hop.count(f"node:{hop.node.id}:hits")
+        hop.put_frame(frame)
+        hop.later(float(hop.node.props["latency"]["mean_ms"]), {"node": hop.node.id, "t": "done", "fid": frame["fid"]})
+        return
+    if kind == "load_balancer":
+        route_to_instance(hop, frame)
+        return
+    edges = calls.matching_call_edges(hop, frame["op"])
+    if edges:
+        calls.call_downstream(hop, frame, edges[0])
+        return
+    publish = [e for e in hop.node.publishes_to() if e.carries(frame["op"])]
+    if publish:
+        hop.put_frame(frame)
+        hop.send(
+            {
+                "node": publish[0].target,
+                "t": "publish",
+                "mid": frame["rid"],
+                "name": frame["op"],
+                "corr": frame["corr"],
+                "reply": {"node": hop.node.id, "fid": frame["fid"], "call": "publish"},
+            }
+        )
+        frame["wait"] = "publish"
+        hop.put_frame(frame)
+        return
+    if kind in ("cdn", "cache"):  # a miss with no origin drawn: the origin is implicit
+        hop.put_frame(frame)
+        hop.later(float(hop.node.props["latency"]["mean_ms"]), {"node": hop.node.id, "t": "done", "fid": frame["fid"]})
+        return
+    hop.count(f"node:{hop.node.id}:errors")
+    calls.reply_to_caller(hop, frame, False, f"no route for {frame['op']}")
+
+
+def is_hit(hop: Hop, frame: dict[str, Any]) -> bool:
+    if hop.node.kind == "cdn" and frame["opkind"] != "query":
+        return False
+    return hop.rng.random() < float(hop.node.props["hit_ratio"])
+
+
+def answer_locally(hop: Hop) -> None:
+    frame = hop.frame(hop.event["fid"])
+    if frame is None:
+        return
+    hop.drop_frame(frame["fid"])
+    hop.observe_latency(f"node:{hop.node.id}", hop.now - float(frame["arrived"]))
+    calls.reply_to_caller(hop, frame, True)
+
+
+def take_token(hop: Hop) -> bool:
+    limit = float(hop.node.props["rate_limit"])
+    if limit <= 0:
+        return True
+    bucket = hop.state.setdefault("bucket", {"tokens": limit, "at": hop.now})
+    bucket["tokens"] = min(limit, bucket["tokens"] + (hop.now - bucket["at"]) / 1000.0 * limit)
+    bucket["at"] = hop.now
+    hop.touch()
+    if bucket["tokens"] >= 1:
+        bucket["tokens"] -= 1
+        return True
+    return False
+
+
+# --- load balancing ---------------------------------------------------------------------
+
+
+def _checker(hop: Hop) -> HealthChecker:
+    saved = hop.state.get("health")
+    return HealthChecker.from_dict(saved) if saved else HealthChecker.from_props(hop.node.props["health_check"])
+
+
+def candidates(hop: Hop) -> tuple[list[str], dict[str, float]]:
+    """Instance keys in rotation (healthy actives, plus standbys while an active is out), weights."""
+    checker = _checker(hop)
+    active: list[str] = []
+    standby: list[str] = []
+    weights: dict[str, float] = {}
+    for edge in hop.node.calls():
+        for name, instance in instances_of(hop, edge.target).items():
+            if instance.get("retired"):
+                continue
+            key = instance_key(edge.target, name)
+            weights[key] = float(edge.props["weight"])
+            (standby if instance.get("standby") else active).append(key)
+    healthy_active = [key for key in active if checker.is_healthy(key)]
+    pool = list(healthy_active)
+    missing = len(active) - len(healthy_active)
+    if missing > 0:
+        pool += [key for key in standby if checker.is_healthy(key)][:missing]
+    return pool, weights
+
+
+def route_to_instance(hop: Hop, frame: dict[str, Any]) -> None:
+    pool, weights = candidates(hop)
+    if not pool:
+        hop.count(f"node:{hop.node.id}:errors")
+        calls.reply_to_caller(hop, frame, False, "no healthy target")
+        return
+    saved = hop.state.get("balancer")
+    balancer = balancer_from_dict(saved) if saved else make_balancer(hop.node.props["strategy"])
+    inflight: dict[str, int] = hop.state.setdefault("inflight", {})
+    key = balancer.choose(pool, client_id=frame["client"], in_flight=inflight, weights=weights)
+    hop.state["balancer"] = balancer.to_dict()
+    inflight[key] = inflight.get(key, 0) + 1
+    hop.touch()
+    hop.count(f"lb:{hop.node.id}:to:{key}")
+    sticky = hop.state.setdefault("sticky", {})
+    if frame["client"]:
+        previous = sticky.get(frame["client"])
+        if previous is not None:
+            hop.count(f"lb:{hop.node.id}:repeat")
+            if previous == key:
+                hop.count(f"lb:{hop.node.id}:same")
+        if len(sticky) < 20_000:
+            sticky[frame["client"]] = key
+    frame["target"] = key
+    target_node, instance = split_key(key)
+    edge = next(e for e in hop.node.calls() if e.target == target_node)
+    calls.call_downstream(hop, frame, edge, instance=instance)
+
+
+def relay(hop: Hop, fid: str, call_id: str, ok: bool, why: str, *, local: bool = False) -> None:
+    frame = hop.frame(fid)
+    if frame is None:
+        return
+    if frame.get("wait") == "publish" and call_id == "publish":
+        hop.drop_frame(fid)
+        calls.reply_to_caller(hop, frame, ok, why)
+        return
+    if not local and frame.get("wait") != call_id:
+        return  # a late reply or an expired timeout for a call already settled
+    if not local:
+        calls.settle_downstream(hop, frame, ok)
+    if hop.node.kind == "load_balancer" and frame.get("target"):
+        inflight = hop.state.setdefault("inflight", {})
+        inflight[frame["target"]] = max(0, inflight.get(frame["target"], 0) - 1)
+        hop.touch()
+    if not ok and not local and calls.should_retry(hop, frame):
+        hop.count(f"node:{hop.node.id}:retries")
+        if hop.node.kind == "load_balancer":
+            route_to_instance(hop, frame)
+        else:
+            calls.call_downstream(hop, frame, hop.plan.edges[frame["edge"]])
+        return
+    hop.drop_frame(fid)
+    if not ok:
+        hop.count(f"node:{hop.node.id}:errors")
+    hop.observe_latency(f"node:{hop.node.id}", hop.now - float(frame["arrived"]))
+    calls.reply_to_caller(hop, frame, ok, why)
+
+
+def health_tick(hop: Hop) -> None:
+    """Judge the last round of probes, then send the next round through the broker."""
+    checker = _checker(hop)
+    seq = int(hop.state.get("probe_seq", 0))
+    answered: dict[str, int] = hop.state.get("probes_ok", {})
+    keys_now: list[str] = []
+    for edge in hop.node.calls():
+        for name, instance in instances_of(hop, edge.target).items():
+            if not instance.get("retired"):
+                keys_now.append(instance_key(edge.target, name))
+    if seq > 0:
+        for key in keys_now:
+            change = checker.observe(key, answered.get(key) == seq, hop.now / 1000.0)
+            if change is not None:
+                verdict = "healthy" if change.healthy else "unhealthy"
+                hop.count(f"lb:{hop.node.id}:health:{verdict}")
+                hop.audit("health", target=key, state=verdict)
+                changes = hop.state.setdefault("health_changes", [])
+                changes.append({"t": hop.now, "target": key, "healthy": change.healthy})
+    hop.state["health"] = checker.to_dict()
+    seq += 1
+    hop.state["probe_seq"] = seq
+    hop.touch()
+    for key in keys_now:
+        target_node, name = split_key(key)
+        hop.send({"node": target_node, "t": "probe", "lb": hop.node.id, "inst": name, "seq": seq, "key": key})
+
+
+def apply_fault(hop: Hop) -> None:
+    event = hop.event
+    action = event["action"]
+    if action in ("kill_instance", "kill_zone"):
+        hop.state["down"] = True
+    elif action in ("restore_instance", "restore_zone"):
+        hop.state["down"] = False
+    elif action == "cut_edge":
+        hop.state.setdefault("cut_edges", []).append(event["edge"])
+    elif action == "restore_edge":
+        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
+    hop.audit("fault", action=action)
+    hop.touch()

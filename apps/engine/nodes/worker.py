@@ -1,0 +1,484 @@
+"""Nodes that do work on instances: service, function, database, read model.
+
+Each instance has `concurrency` slots and a FIFO waiting line (a Redis list). A call or a
+message takes a slot for its service time — a timer, so no worker process is held — then
+makes the node's synchronous downstream calls one after another, publishes its event, and
+answers (a reply to a call, an ack to a mailbox). A freed slot serves the waiting line
+first, then is offered as a credit to the mailboxes the node consumes: messages are pushed
+to consumers only against credits, so a stopped or dead consumer receives nothing and its
+messages wait in the mailbox.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from apps.engine.nodes import calls
+from apps.engine.physics.autoscaling import decide, metric_from_counts
+from apps.engine.physics.latency import sample_ms
+from apps.engine.runtime import keys
+from apps.engine.runtime.hop import Hop
+
+WAITING_LIMIT = 10_000
+DEFAULT_CONCURRENCY = {"database": 64, "read_model": 64, "function": 1}
+
+
+def handle(hop: Hop) -> None:
+    event = hop.event
+    match event["t"]:
+        case "call":
+            receive_call(hop)
+        case "deliver":
+            receive_message(hop)
+        case "done":
+            service_done(hop)
+        case "reply":
+            downstream_reply(
+                hop, event["fid"], event["call"], bool(event["ok"]), event.get("why", ""), event.get("local")
+            )
+        case "call_timeout":
+            downstream_reply(hop, event["fid"], event["call"], False, "timeout", False)
+        case "probe":
+            probe(hop)
+        case "demand":
+            demand(hop)
+        case "scale_tick":
+            scale_tick(hop)
+        case "fault":
+            apply_fault(hop)
+
+
+# --- instances --------------------------------------------------------------------------
+
+
+def concurrency(hop: Hop) -> int:
+    value = hop.node.props.get("concurrency")
+    return int(value) if value else DEFAULT_CONCURRENCY.get(hop.node.kind, 4)
+
+
+def instances(hop: Hop) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = hop.state.setdefault("instances", {})
+    return result
+
+
+def new_instance(*, standby: bool = False, zone: str = "", warm_at: float = 0.0) -> dict[str, Any]:
+    return {"alive": True, "standby": standby, "busy": 0, "credits": {}, "zone": zone, "gen": 0, "warm_at": warm_at}
+
+
+def usable(instance: dict[str, Any] | None) -> bool:
+    return bool(instance and instance["alive"] and not instance.get("retired") and not instance.get("retiring"))
+
+
+def pick_instance(hop: Hop) -> str | None:
+    """Without a load balancer in front, callers rotate over the active instances, dead or not."""
+    names = [n for n, i in instances(hop).items() if not i.get("standby") and not i.get("retired")]
+    if hop.node.kind == "function":
+        free = [n for n in names if usable(instances(hop)[n]) and instances(hop)[n]["busy"] < concurrency(hop)]
+        if free:
+            return free[0]
+        return add_function_instance(hop) or (names[0] if names else None)
+    if not names:
+        return None
+    index = int(hop.state.get("rr", 0)) % len(names)
+    hop.state["rr"] = index + 1
+    hop.touch()
+    return names[index]
+
+
+def add_function_instance(hop: Hop) -> str | None:
+    live = [i for i in instances(hop).values() if not i.get("retired")]
+    if len(live) >= int(hop.node.props["max_instances"]):
+        return None
+    name = str(int(hop.state.get("next_instance", 0)))
+    hop.state["next_instance"] = int(name) + 1
+    instances(hop)[name] = new_instance(warm_at=hop.now + float(hop.node.props["cold_start_ms"]))
+    instances(hop)[name]["idle_since"] = hop.now
+    hop.count(f"node:{hop.node.id}:cold_starts")
+    hop.audit("scale", instance=name, direction="out", reason="cold start")
+    hop.touch()
+    return name
+
+
+def waiting_key(hop: Hop, instance: str) -> str:
+    return keys.waiting(hop.run, hop.node.id, instance)
+
+
+# --- work -------------------------------------------------------------------------------
+
+
+def receive_call(hop: Hop) -> None:
+    event = hop.event
+    frame: dict[str, Any] = {
+        key: event.get(key, "") for key in ("call", "from", "ffid", "rid", "op", "opkind", "client", "corr")
+    }
+    frame.update(fid=event["call"], kind="call", arrived=hop.now, stage=0, name=event.get("op", ""))
+    name = event.get("inst") or pick_instance(hop)
+    instance = instances(hop).get(name or "")
+    if not usable(instance):
+        hop.count(f"node:{hop.node.id}:refused")
+        hop.count(f"node:{hop.node.id}:errors")
+        calls.reply_to_caller(hop, frame, False, "connection refused")
+        return
+    assert instance is not None and name is not None
+    frame["inst"], frame["gen"] = name, instance["gen"]
+    admit(hop, frame, name, instance)
+
+
+def admit(hop: Hop, frame: dict[str, Any], name: str, instance: dict[str, Any]) -> None:
+    if instance["busy"] < concurrency(hop):
+        start(hop, frame, instance)
+        return
+    depth = hop.r.llen(waiting_key(hop, name))
+    if depth >= WAITING_LIMIT:
+        hop.count(f"node:{hop.node.id}:rejected")
+        finish_answer(hop, frame, False, "queue full")
+        return
+    hop.put_frame(frame)
+    key = waiting_key(hop, name)
+    hop.write(lambda p: p.rpush(key, frame["fid"]))
+
+
+def service_time_ms(hop: Hop, instance: dict[str, Any]) -> float:
+    latency = {"distribution": "exponential", "sigma": 0.5, **hop.node.props.get("latency", {})}
+    value = sample_ms(hop.rng, latency) + float(hop.state.get("extra_latency_ms", 0))
+    if instance.get("warm_at", 0) > hop.now:
+        value += instance["warm_at"] - hop.now  # still starting (a function's cold start)
+    return value
+
+
+def start(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None:
+    instance["busy"] += 1
+    instance.pop("idle_since", None)
+    hop.touch()
+    frame["started"] = hop.now
+    hop.put_frame(frame)
+    hop.later(service_time_ms(hop, instance), {"node": hop.node.id, "t": "done", "fid": frame["fid"]})
+
+
+def current(hop: Hop, fid: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The frame and its instance, if the frame still belongs to a live incarnation."""
+    frame = hop.frame(fid)
+    if frame is None:
+        return None, None
+    instance = instances(hop).get(frame["inst"])
+    if instance is None or not instance["alive"] or instance["gen"] != frame["gen"]:
+        return None, None
+    return frame, instance
+
+
+def service_done(hop: Hop) -> None:
+    frame, instance = current(hop, hop.event["fid"])
+    if frame is None or instance is None:
+        return
+    override = hop.state.get("error_rate")
+    error_rate = float(override if override is not None else hop.node.props.get("error_rate", 0.0))
+    if hop.rng.random() < error_rate:
+        finish(hop, frame, instance, False, "error")
+        return
+    next_step(hop, frame, instance)
+
+
+def _steps(hop: Hop, frame: dict[str, Any]) -> list[Any]:
+    return calls.matching_call_edges(hop, frame["name"])
+
+
+def next_step(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None:
+    steps = _steps(hop, frame)
+    if frame["stage"] < len(steps):
+        calls.call_downstream(hop, frame, steps[frame["stage"]])
+        return
+    publish_events(hop, frame)
+    finish(hop, frame, instance, True, "")
+
+
+def downstream_reply(hop: Hop, fid: str, call_id: str, ok: bool, why: str, local: Any) -> None:
+    frame, instance = current(hop, fid)
+    if frame is None or instance is None:
+        return
+    if not local and frame.get("wait") != call_id:
+        return
+    if not local:
+        calls.settle_downstream(hop, frame, ok)
+    if not ok and not local and calls.should_retry(hop, frame):
+        calls.call_downstream(hop, frame, hop.plan.edges[frame["edge"]])
+        return
+    if not ok:
+        finish(hop, frame, instance, False, why)
+        return
+    frame["stage"] += 1
+    frame["tries"] = 0
+    next_step(hop, frame, instance)
+
+
+def event_name(hop: Hop, frame: dict[str, Any]) -> str | None:
+    """The event a successful command or message publishes: the first of `publishes`, or the
+    one naming a cancellation for a Cancel… operation. Queries publish nothing."""
+    names: list[str] = list(hop.node.props.get("publishes") or [])
+    if not names or frame.get("opkind") == "query":
+        return None
+    cancelling = "cancel" in frame["name"].lower()
+    for name in names:
+        if ("cancel" in name.lower()) == cancelling:
+            return name
+    return names[0]
+
+
+def publish_events(hop: Hop, frame: dict[str, Any]) -> None:
+    name = event_name(hop, frame)
+    for edge in hop.node.publishes_to():
+        message = name if name is not None else (frame["name"] if hop.node.kind == "function" else None)
+        if message is None or not edge.carries(message) or edge.id in hop.state.get("cut_edges", []):
+            continue
+        mid = hashlib.blake2b(f"{frame['fid']}|{edge.id}".encode(), digest_size=8).hexdigest()
+        hop.send({"node": edge.target, "t": "publish", "mid": mid, "name": message, "corr": frame.get("corr", "")})
+        hop.count(f"node:{hop.node.id}:published")
+        hop.audit("publish", corr=frame.get("corr", ""), event=message, to=edge.target, mid=mid)
+
+
+def finish_answer(hop: Hop, frame: dict[str, Any], ok: bool, why: str) -> None:
+    if frame["kind"] == "call":
+        calls.reply_to_caller(hop, frame, ok, why)
+    else:
+        ack(hop, frame, ok=ok, requeue=False)
+
+
+def finish(hop: Hop, frame: dict[str, Any], instance: dict[str, Any], ok: bool, why: str) -> None:
+    hop.drop_frame(frame["fid"])
+    instance["busy"] = max(0, instance["busy"] - 1)
+    hop.touch()
+    hop.count(f"node:{hop.node.id}:processed")
+    if not ok:
+        hop.count(f"node:{hop.node.id}:errors")
+    hop.count(f"inst:{hop.node.id}/{frame['inst']}:processed")
+    hop.observe_latency(f"node:{hop.node.id}", hop.now - float(frame["arrived"]))
+    if frame["kind"] == "msg":
+        hop.audit("handled", corr=frame.get("corr", ""), event=frame["name"], ok=ok, instance=frame["inst"])
+    finish_answer(hop, frame, ok, why)
+    refill(hop, frame["inst"], instance)
+
+
+def refill(hop: Hop, name: str, instance: dict[str, Any]) -> None:
+    """Serve the waiting line, then offer the free slots to the consumed mailboxes."""
+    if not usable(instance):
+        return
+    key = waiting_key(hop, name)
+    waiting = (
+        hop.r.lrange(key, 0, concurrency(hop) - instance["busy"] - 1) if instance["busy"] < concurrency(hop) else []
+    )
+    for raw in waiting:
+        fid = raw.decode()
+        frame = hop.frame(fid)
+        hop.command("lrem", key, 1, fid)
+        if frame is not None:
+            start(hop, frame, instance)
+    boxes = consumed_boxes(hop)
+    if not boxes or hop.state.get("stopped"):
+        if instance["busy"] == 0:
+            instance["idle_since"] = hop.now
+        return
+    while instance["busy"] < concurrency(hop):
+        rotation = int(hop.state.get("credit_rr", 0))
+        box = boxes[rotation % len(boxes)]
+        hop.state["credit_rr"] = rotation + 1
+        instance["busy"] += 1
+        instance["credits"][box] = instance["credits"].get(box, 0) + 1
+        messaging_node = hop.plan.mailboxes()[box][0]
+        hop.send(
+            {
+                "node": messaging_node,
+                "t": "credit",
+                "box": box,
+                "consumer": hop.node.id,
+                "inst": name,
+                "gen": instance["gen"],
+            }
+        )
+    hop.touch()
+
+
+def consumed_boxes(hop: Hop) -> list[str]:
+    return sorted(box for box, (_, consumers) in hop.plan.mailboxes().items() if hop.node.id in consumers)
+
+
+# --- messages ---------------------------------------------------------------------------
+
+
+def receive_message(hop: Hop) -> None:
+    event = hop.event
+    name, box = event["inst"], event["box"]
+    instance = instances(hop).get(name)
+    fid = f"{event['mid']}|{box}|{event['n']}"
+    frame: dict[str, Any] = {
+        "fid": fid, "kind": "msg", "mid": event["mid"], "box": box, "name": event["name"], "opkind": "event",
+        "corr": event.get("corr", ""), "rid": event.get("corr", ""), "op": event["name"], "client": "",
+        "arrived": hop.now, "stage": 0, "inst": name, "n": event["n"],
+    }  # fmt: skip
+    if instance is None or not usable(instance) or hop.state.get("stopped") or instance["gen"] != event.get("gen"):
+        ack(hop, frame, ok=False, requeue=True)
+        return
+    instance["credits"][box] = max(0, instance["credits"].get(box, 0) - 1)
+    instance["busy"] = max(0, instance["busy"] - 1)  # the reserved slot becomes a working one
+    frame["gen"] = instance["gen"]
+    admit(hop, frame, name, instance)
+
+
+def ack(hop: Hop, frame: dict[str, Any], *, ok: bool, requeue: bool) -> None:
+    messaging_node = hop.plan.mailboxes()[frame["box"]][0]
+    hop.send(
+        {
+            "node": messaging_node, "t": "ack", "box": frame["box"], "mid": frame["mid"], "ok": ok, "requeue": requeue,
+            "consumer": hop.node.id, "inst": frame["inst"], "n": frame.get("n", 1),
+        }
+    )  # fmt: skip
+
+
+def demand(hop: Hop) -> None:
+    """A mailbox has work and no credits: a function scales out from zero."""
+    if hop.node.kind != "function" or hop.state.get("stopped"):
+        return
+    name = add_function_instance(hop)
+    if name is not None:
+        refill(hop, name, instances(hop)[name])
+
+
+# --- health, scaling, faults --------------------------------------------------------------
+
+
+def probe(hop: Hop) -> None:
+    event = hop.event
+    if usable(instances(hop).get(event["inst"])):
+        hop.send({"node": event["lb"], "t": "probe_ok", "key": event["key"], "seq": event["seq"]})
+
+
+def scale_tick(hop: Hop) -> None:
+    if hop.node.kind == "function":
+        retire_idle_functions(hop)
+        return
+    scaling = hop.node.props.get("autoscaling") or {}
+    if not scaling.get("enabled"):
+        return
+    active = {n: i for n, i in instances(hop).items() if usable(i) and not i.get("standby")}
+    busy = sum(i["busy"] - sum(i["credits"].values()) for i in active.values())
+    waiting = sum(hop.r.llen(waiting_key(hop, n)) for n in active)
+    metric = metric_from_counts(
+        scaling["metric"],
+        busy_slots=busy,
+        total_slots=max(1, len(active) * concurrency(hop)),
+        waiting=waiting,
+        instances=max(1, len(active)),
+    )
+    target = decide(hop.now / 1000.0, len(active), scaling, metric, hop.state.get("last_scale_s"))
+    if target == len(active):
+        return
+    hop.state["last_scale_s"] = hop.now / 1000.0
+    events = hop.state.setdefault("scale_events", [])
+    events.append({"t": hop.now, "from": len(active), "to": target, "metric": round(metric, 3)})
+    hop.audit("scale", direction="out" if target > len(active) else "in", replicas=target, metric=round(metric, 3))
+    hop.count(f"node:{hop.node.id}:scale_events")
+    if target > len(active):
+        for _ in range(target - len(active)):
+            name = str(int(hop.state.get("next_instance", len(instances(hop)))))
+            hop.state["next_instance"] = int(name) + 1
+            instances(hop)[name] = new_instance(zone=hop.node.zone)
+            refill(hop, name, instances(hop)[name])
+    else:
+        for name in sorted(active, key=lambda n: int(n) if n.isdigit() else 0, reverse=True)[: len(active) - target]:
+            retire(hop, name)
+    hop.touch()
+
+
+def retire(hop: Hop, name: str) -> None:
+    """Scale in: the instance takes no new work; it is gone once idle (no request is dropped)."""
+    instance = instances(hop)[name]
+    instance["retiring"] = True
+    if instance["busy"] - sum(instance["credits"].values()) <= 0 and hop.r.llen(waiting_key(hop, name)) == 0:
+        instance["retired"] = True
+    for box, count in instance["credits"].items():
+        if count:
+            messaging_node = hop.plan.mailboxes()[box][0]
+            hop.send({"node": messaging_node, "t": "revoke", "box": box, "consumer": hop.node.id, "inst": name})
+    instance["busy"] -= sum(instance["credits"].values())
+    instance["credits"] = {}
+
+
+def retire_idle_functions(hop: Hop) -> None:
+    idle_ms = float(hop.node.props["idle_timeout_s"]) * 1000.0
+    for name, instance in instances(hop).items():
+        real_busy = instance["busy"] - sum(instance["credits"].values())
+        if usable(instance) and real_busy == 0 and hop.now - instance.get("idle_since", hop.now) >= idle_ms:
+            retire(hop, name)
+            instance["retired"] = True
+            hop.count(f"node:{hop.node.id}:scaled_to_zero")
+            hop.audit("scale", instance=name, direction="in", reason="idle")
+    hop.touch()
+
+
+def kill(hop: Hop, name: str) -> None:
+    instance = instances(hop).get(name)
+    if instance is None or not instance["alive"]:
+        return
+    instance["alive"] = False
+    instance["gen"] += 1
+    instance["busy"] = 0
+    for box in list(instance["credits"]):
+        messaging_node = hop.plan.mailboxes()[box][0]
+        hop.send({"node": messaging_node, "t": "revoke", "box": box, "consumer": hop.node.id, "inst": name})
+    instance["credits"] = {}
+    # In-flight calls die with the instance (their callers time out); messages go back.
+    for raw_fid, raw in hop.r.hgetall(keys.frames(hop.run, hop.node.id)).items():
+        frame = json.loads(raw)
+        if frame.get("inst") != name:
+            continue
+        hop.drop_frame(raw_fid.decode())
+        if frame["kind"] == "msg":
+            ack(hop, frame, ok=False, requeue=True)
+    key = waiting_key(hop, name)
+    hop.write(lambda p: p.delete(key))
+    hop.count(f"node:{hop.node.id}:kills")
+    hop.touch()
+
+
+def restore(hop: Hop, name: str) -> None:
+    instance = instances(hop).get(name)
+    if instance is None or instance["alive"]:
+        return
+    instance["alive"] = True
+    hop.touch()
+    refill(hop, name, instance)
+
+
+def apply_fault(hop: Hop) -> None:
+    event = hop.event
+    action = event["action"]
+    names = sorted(instances(hop))
+    if action in ("kill_instance", "restore_instance"):
+        index = int(event.get("instance", 0))
+        if index < len(names):
+            (kill if action == "kill_instance" else restore)(hop, names[index])
+    elif action in ("kill_zone", "restore_zone"):
+        for name in names:
+            (kill if action == "kill_zone" else restore)(hop, name)
+    elif action == "stop_consumer":
+        hop.state["stopped"] = True
+        for name, instance in instances(hop).items():
+            for box, count in instance["credits"].items():
+                if count:
+                    messaging_node = hop.plan.mailboxes()[box][0]
+                    hop.send({"node": messaging_node, "t": "revoke", "box": box, "consumer": hop.node.id, "inst": name})
+            instance["busy"] -= sum(instance["credits"].values())
+            instance["credits"] = {}
+    elif action == "start_consumer":
+        hop.state["stopped"] = False
+        for name, instance in instances(hop).items():
+            refill(hop, name, instance)
+    elif action == "add_latency":
+        hop.state["extra_latency_ms"] = float(event.get("latency_ms", 0))
+    elif action == "set_error_rate":
+        hop.state["error_rate"] = event.get("error_rate")
+    elif action == "cut_edge":
+        hop.state.setdefault("cut_edges", []).append(event["edge"])
+    elif action == "restore_edge":
+        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
+    if not event.get("internal"):
+        hop.audit("fault", action=action)
+    hop.touch()

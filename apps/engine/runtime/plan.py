@@ -1,0 +1,117 @@
+"""A topology compiled for running: defaults filled in, edges classified, instances named."""
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from apps.topology.edges import EDGE_PROPS, RUN_PROPS
+from apps.topology.kinds import KINDS
+from apps.topology.kinds.base import Prop, get_path, set_path
+
+Role = Literal["call", "publish", "deliver"]
+
+# Kinds whose nodes run as instances with slots and a FIFO waiting line.
+WORKER_KINDS = ("service", "function")
+# Kinds that can consume messages (they have instances with slots).
+CONSUMER_KINDS = ("service", "function", "database", "read_model")
+
+
+def _with_defaults(props: dict[str, Any] | None, specs: tuple[Prop, ...]) -> dict[str, Any]:
+    merged = copy.deepcopy(props or {})
+    for spec in specs:
+        if get_path(merged, spec.path) is None:
+            set_path(merged, spec.path, copy.deepcopy(spec.default))
+    return merged
+
+
+@dataclass
+class EdgePlan:
+    id: str
+    source: str
+    target: str
+    role: Role
+    props: dict[str, Any]
+
+    def carries(self, name: str) -> bool:
+        names = self.props.get("filter") or []
+        return not names or name in names
+
+
+@dataclass
+class NodePlan:
+    id: str
+    kind: str
+    label: str
+    props: dict[str, Any]
+    out: list[EdgePlan] = field(default_factory=list)
+    inbound: list[EdgePlan] = field(default_factory=list)
+
+    @property
+    def zone(self) -> str:
+        return str(self.props.get("zone") or "")
+
+    def calls(self) -> list[EdgePlan]:
+        return [e for e in self.out if e.role == "call"]
+
+    def publishes_to(self) -> list[EdgePlan]:
+        return [e for e in self.out if e.role == "publish"]
+
+    def instance_count(self) -> int:
+        """Instances that exist at the start (active + standby)."""
+        if self.kind == "service":
+            return int(self.props["replicas"]) + int(self.props["standby"])
+        if self.kind == "function":
+            return 0
+        if self.kind == "database":
+            return 1 + int(self.props["replicas"])
+        return 1
+
+
+@dataclass
+class Plan:
+    nodes: dict[str, NodePlan]
+    edges: dict[str, EdgePlan]
+    run: dict[str, Any]
+    faults: list[dict[str, Any]]
+
+    def mailboxes(self) -> dict[str, tuple[str, list[str]]]:
+        """Message buffers: mailbox id -> (messaging node, consumer node ids).
+
+        A queue has one mailbox whose consumers compete; a bus has one per subscriber group
+        (each delivery edge), so every group gets every event.
+        """
+        out: dict[str, tuple[str, list[str]]] = {}
+        for node in self.nodes.values():
+            deliveries = [e for e in node.out if e.role == "deliver" and self.nodes[e.target].kind in CONSUMER_KINDS]
+            if node.kind == "queue":
+                out[node.id] = (node.id, [e.target for e in deliveries])
+            elif node.kind == "event_bus":
+                for edge in deliveries:
+                    out[f"{node.id}>{edge.target}"] = (node.id, [edge.target])
+        return out
+
+    def clients(self) -> list[NodePlan]:
+        return [n for n in self.nodes.values() if n.kind == "client"]
+
+
+def compile_plan(document: dict[str, Any]) -> Plan:
+    nodes: dict[str, NodePlan] = {}
+    for raw in document["nodes"]:
+        kind = KINDS[raw["kind"]]
+        nodes[raw["id"]] = NodePlan(
+            raw["id"], raw["kind"], raw.get("label") or raw["id"], _with_defaults(raw.get("props"), kind.props)
+        )
+    edges: dict[str, EdgePlan] = {}
+    for raw in document["edges"]:
+        source, target = nodes[raw["from"]], nodes[raw["to"]]
+        role: Role = "call"
+        if KINDS[target.kind].messaging:
+            role = "publish"
+        elif KINDS[source.kind].messaging:
+            role = "deliver"
+        edge = EdgePlan(raw["id"], source.id, target.id, role, _with_defaults(raw.get("props"), EDGE_PROPS))
+        edges[edge.id] = edge
+        source.out.append(edge)
+        target.inbound.append(edge)
+    run = _with_defaults(document.get("run"), RUN_PROPS)
+    return Plan(nodes, edges, run, list(document.get("faults") or []))

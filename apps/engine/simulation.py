@@ -1,0 +1,125 @@
+"""Run a topology on the live engine and return its summary (used by `simulate` and tests)."""
+
+import copy
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from apps.engine.runtime.driver import Driver
+from apps.engine.runtime.plan import compile_plan
+from apps.engine.runtime.summary import build_summary
+from apps.library.services import SCENARIOS_DIR
+from apps.topology.faults import FAULT_TYPES
+from apps.topology.validation import Problem, TopologyError, parse_and_validate, validate_document
+
+
+class SimulationInputError(ValueError):
+    """The command line named something that does not exist or does not parse."""
+
+
+def load_topology(source: str) -> dict[str, Any]:
+    """A template slug or a path to a topology JSON file, validated."""
+    template = SCENARIOS_DIR / f"{source}.json"
+    path = template if re.fullmatch(r"[a-z0-9-]+", source) and template.exists() else Path(source)
+    if not path.exists():
+        slugs = ", ".join(sorted(p.stem for p in SCENARIOS_DIR.glob("*.json")))
+        raise SimulationInputError(f"{source!r} is neither a template ({slugs}) nor a file")
+    if path.stat().st_size > 1_000_000:
+        raise SimulationInputError(f"{path} is larger than the 1 MB limit")
+    result = parse_and_validate(path.read_bytes())
+    if result.errors:
+        raise TopologyError(result.errors)
+    document: dict[str, Any] = result.document
+    return document
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def apply_settings(document: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """`NODE.PROP=VALUE` (PROP may be dotted, VALUE is JSON or text); edges by id too."""
+    out = copy.deepcopy(document)
+    cells = {n["id"]: n for n in out["nodes"]} | {e["id"]: e for e in out["edges"]}
+    for assignment in assignments:
+        target, sep, value = assignment.partition("=")
+        cell_id, dot, prop = target.partition(".")
+        if not sep or not dot or not prop:
+            raise SimulationInputError(f"--set {assignment!r}: expected NODE.PROP=VALUE")
+        if cell_id not in cells:
+            raise SimulationInputError(f"--set {assignment!r}: no node or edge {cell_id!r}")
+        current = cells[cell_id].setdefault("props", {})
+        parts = prop.split(".")
+        for part in parts[:-1]:
+            current = current.setdefault(part, {})
+            if not isinstance(current, dict):
+                raise SimulationInputError(f"--set {assignment!r}: {part!r} is not an object")
+        current[parts[-1]] = _parse_value(value)
+    return out
+
+
+def parse_fault(spec: str) -> dict[str, Any]:
+    """`ACTION TARGET at=S [for=S] [instance=N] [latency_ms=X] [error_rate=X] [factor=X]`."""
+    words = spec.split()
+    if len(words) < 3 or words[0] not in FAULT_TYPES:
+        actions = ", ".join(sorted(FAULT_TYPES))
+        raise SimulationInputError(
+            f"--fault {spec!r}: expected 'ACTION TARGET at=S [for=S] ...' with ACTION one of {actions}"
+        )
+    fault: dict[str, Any] = {"action": words[0], "target": words[1]}
+    for word in words[2:]:
+        key, sep, value = word.partition("=")
+        if not sep:
+            raise SimulationInputError(f"--fault {spec!r}: {word!r} is not key=value")
+        key = {"at": "at_s", "for": "duration_s"}.get(key, key)
+        try:
+            fault[key] = int(value) if key == "instance" else float(value)
+        except ValueError:
+            raise SimulationInputError(f"--fault {spec!r}: {key} must be a number") from None
+    if "at_s" not in fault:
+        raise SimulationInputError(f"--fault {spec!r}: at=S is required")
+    return fault
+
+
+def prepare(
+    document: dict[str, Any],
+    *,
+    settings: list[str],
+    faults: list[str],
+    duration: float | None = None,
+    seed: int | None = None,
+    speed: float | None = None,
+) -> dict[str, Any]:
+    out = apply_settings(document, settings)
+    out.setdefault("faults", []).extend(parse_fault(spec) for spec in faults)
+    run = out.setdefault("run", {})
+    if duration is not None:
+        run["duration_s"] = duration
+    if seed is not None:
+        run["seed"] = seed
+    if speed is not None:
+        run["speed"] = speed
+    result = validate_document(out)
+    if result.errors:
+        raise TopologyError(result.errors)
+    return out
+
+
+def simulate(document: dict[str, Any], *, run_id: str | None = None, drain_timeout_s: float = 60.0) -> dict[str, Any]:
+    run = run_id or uuid.uuid4().hex[:12]
+    driver = Driver(run, document, drain_timeout_s=drain_timeout_s)
+    try:
+        result = driver.execute()
+        summary = build_summary(run, compile_plan(document), result)
+    finally:
+        driver.cleanup()
+    summary["run"] = {"id": run, "duration_s": driver.duration_s, "seed": driver.seed, "speed": driver.speed}
+    return summary
+
+
+__all__ = ["Problem", "SimulationInputError", "load_topology", "prepare", "simulate"]
