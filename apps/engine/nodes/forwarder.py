@@ -198,6 +198,12 @@ def relay(hop: Hop, fid: str, call_id: str, ok: bool, why: str, *, local: bool =
         inflight = hop.state.setdefault("inflight", {})
         inflight[frame["target"]] = max(0, inflight.get(frame["target"], 0) - 1)
         hop.touch()
+        if why == "connection refused" and eject(hop, frame["target"]):
+            # Passive health check: a refused connection takes the instance out of rotation
+            # at once, and the request is tried on another one (as nginx's next upstream).
+            hop.count(f"node:{hop.node.id}:rerouted")
+            route_to_instance(hop, frame)
+            return
     if not ok and not local and calls.should_retry(hop, frame):
         hop.count(f"node:{hop.node.id}:retries")
         if hop.node.kind == "load_balancer":
@@ -210,6 +216,29 @@ def relay(hop: Hop, fid: str, call_id: str, ok: bool, why: str, *, local: bool =
         hop.count(f"node:{hop.node.id}:errors")
     hop.observe_latency(f"node:{hop.node.id}", hop.now - float(frame["arrived"]))
     calls.reply_to_caller(hop, frame, ok, why)
+
+
+def eject(hop: Hop, key: str) -> bool:
+    """Mark an instance unhealthy now (until a probe succeeds). False if it already was."""
+    checker = _checker(hop)
+    if not checker.is_healthy(key):
+        return True
+    for _ in range(int(hop.node.props["health_check"]["threshold"])):
+        change = checker.observe(key, False, hop.now / 1000.0)
+        if change is not None:
+            record_health_change(hop, key, healthy=False, passive=True)
+    hop.state["health"] = checker.to_dict()
+    hop.touch()
+    return True
+
+
+def record_health_change(hop: Hop, key: str, *, healthy: bool, passive: bool = False) -> None:
+    verdict = "healthy" if healthy else "unhealthy"
+    hop.count(f"lb:{hop.node.id}:health:{verdict}")
+    hop.audit("health", target=key, state=verdict, passive=passive)
+    changes = hop.state.setdefault("health_changes", [])
+    changes.append({"t": round(hop.now, 1), "target": key, "healthy": healthy, "passive": passive})
+    hop.touch()
 
 
 def health_tick(hop: Hop) -> None:
@@ -226,11 +255,7 @@ def health_tick(hop: Hop) -> None:
         for key in keys_now:
             change = checker.observe(key, answered.get(key) == seq, hop.now / 1000.0)
             if change is not None:
-                verdict = "healthy" if change.healthy else "unhealthy"
-                hop.count(f"lb:{hop.node.id}:health:{verdict}")
-                hop.audit("health", target=key, state=verdict)
-                changes = hop.state.setdefault("health_changes", [])
-                changes.append({"t": hop.now, "target": key, "healthy": change.healthy})
+                record_health_change(hop, key, healthy=change.healthy)
     hop.state["health"] = checker.to_dict()
     seq += 1
     hop.state["probe_seq"] = seq

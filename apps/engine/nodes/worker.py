@@ -147,6 +147,7 @@ def service_time_ms(hop: Hop, instance: dict[str, Any]) -> float:
 
 
 def start(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None:
+    instance.setdefault("first_at", round(hop.now, 1))
     instance["busy"] += 1
     instance.pop("idle_since", None)
     hop.touch()

@@ -20,6 +20,7 @@ from apps.engine.runtime.apply import publish
 from apps.engine.runtime.clock import Clock
 from apps.engine.runtime.plan import WORKER_KINDS, Plan, compile_plan
 from apps.engine.runtime.redis import client
+from apps.engine.runtime.timeline import Timeline
 
 TICK_S = 0.002
 SAMPLE_EVERY_S = 0.2
@@ -47,6 +48,7 @@ class DriverResult:
     samples: list[Sample] = field(default_factory=list)
     faults: list[dict[str, Any]] = field(default_factory=list)
     max_depth: dict[str, int] = field(default_factory=dict)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Driver:
@@ -83,6 +85,8 @@ class Driver:
     # --- set-up -----------------------------------------------------------------------
 
     def setup(self) -> Clock:
+        self.timeline = Timeline(self.r, self.run, self.plan)
+        self.timeline_next = 1.0
         t0 = time.time()
         self.clock = Clock(t0, self.speed)
         pipe = self.r.pipeline()
@@ -265,6 +269,9 @@ class Driver:
         return dict(zip(names, (int(v) for v in values), strict=True))
 
     def sample(self) -> None:
+        while self.now_s() >= self.timeline_next:
+            self.timeline.point(self.timeline_next)
+            self.timeline_next += 1.0
         depths = self.depths()
         for name, depth in depths.items():
             self.max_depth[name] = max(self.max_depth.get(name, 0), depth)
@@ -305,7 +312,10 @@ class Driver:
         ended = self.clock.now_ms()
         drained, drain_s = self.drain()
         self.sample()
-        return DriverResult(self.clock.t0, ended, drained, drain_s, self.samples, self.fault_log, self.max_depth)
+        self.timeline.point(self.now_s())
+        return DriverResult(
+            self.clock.t0, ended, drained, drain_s, self.samples, self.fault_log, self.max_depth, self.timeline.points
+        )
 
     def cleanup(self) -> None:
         names = list(self.r.scan_iter(match=keys.prefix(self.run) + "*", count=1000))

@@ -73,13 +73,48 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
         "availability": _availability(counts["completed"], finished),
         "nodes": {},
         "faults": result.faults,
+        "timeline": result.timeline,
         "republished": int(r.get(keys.prefix(run) + "republished") or 0),
     }
     summary["availability_nines"] = round(nines(summary["availability"]), 2) if summary["availability"] < 1 else None
     summary["downtime_per_year"] = format_downtime_per_year(summary["availability"])
     for node in plan.nodes.values():
         summary["nodes"][node.id] = node_summary(run, plan, node.id, stats, result)
+    summary["faults"] = [fault_timings(plan, fault, summary["nodes"], result) for fault in result.faults]
     return summary
+
+
+def fault_timings(plan: Plan, fault: dict[str, Any], nodes: dict[str, Any], result: DriverResult) -> dict[str, Any]:
+    """Detection: when a load balancer took a failed instance out of rotation; recovery: when
+    it was back in (instance faults), or when the backlog it caused had drained (consumers)."""
+    out = dict(fault)
+    fired, undone = fault.get("fired_at_s"), fault.get("undone_at_s")
+    action = fault["action"]
+    if action in ("kill_instance", "kill_zone"):
+        targets = (
+            {fault["target"]}
+            if action == "kill_instance"
+            else {n.id for n in plan.nodes.values() if n.zone == fault["target"]}
+        )
+        changes = [
+            change
+            for node in nodes.values()
+            for change in node.get("load_balancer", {}).get("health_changes", [])
+            if change["target"].split("/", 1)[0] in targets
+        ]
+        down = [c["t"] / 1000 for c in changes if not c["healthy"] and fired is not None and c["t"] / 1000 >= fired]
+        up = [c["t"] / 1000 for c in changes if c["healthy"] and undone is not None and c["t"] / 1000 >= undone]
+        out["detected_after_s"] = round(min(down) - fired, 3) if down and fired is not None else None
+        out["recovered_after_s"] = round(min(up) - undone, 3) if up and undone is not None else None
+    elif action == "stop_consumer" and undone is not None:
+        boxes = [f"box:{box}" for box, (_, consumers) in plan.mailboxes().items() if fault["target"] in consumers]
+        drained = [
+            sample.t
+            for sample in result.samples
+            if sample.t >= undone and all(sample.values["depths"].get(box, 0) == 0 for box in boxes)
+        ]
+        out["recovered_after_s"] = round(drained[0] - undone, 3) if drained else None
+    return out
 
 
 def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], result: DriverResult) -> dict[str, Any]:
@@ -105,6 +140,7 @@ def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], re
             "standby": instance.get("standby", False),
             "retired": instance.get("retired", False),
             "processed": int(stats.get(f"inst:{node_id}/{name}:processed", 0)),
+            "first_served_s": round(instance["first_at"] / 1000.0, 3) if "first_at" in instance else None,
         }
     if node.kind == "load_balancer":
         out["load_balancer"] = lb_section(node_id, stats, state)
