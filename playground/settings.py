@@ -1,5 +1,7 @@
 """Settings, read from the environment (see README "Configuration")."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +85,10 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+if not DATABASE_URL:
+    # Tests keep their SQLite database in a file, not in memory, so that the workers they start
+    # (the control worker of the run tests) share it. One file per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"playground-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -104,7 +110,18 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker killed outright leaves its unacknowledged tasks in Redis; they return to the queue
+# once older than the visibility timeout, checked every second (kombu's default sweep is far
+# slower). Engine hops take milliseconds, so 10 s is well above any hop's time; long-running
+# tasks (a run's driver) acknowledge on receipt instead.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("PLAYGROUND_VISIBILITY_TIMEOUT_S", 10, minimum=1),
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_IGNORE_RESULT = True
+# Run drivers go to their own worker (scripts/run.py), never to a hop worker.
+CELERY_TASK_ROUTES = {"engine.drive": {"queue": "control"}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -148,6 +165,9 @@ if PRODUCTION:
 
 # Playground limits
 PLAYGROUND_MAX_DOCUMENT_BYTES = 1_000_000
+# Runs going at once (queued or running); more are refused with 429. The control worker runs
+# this many drivers in parallel (scripts/run.py: `-Q control --pool threads --concurrency N`).
+PLAYGROUND_MAX_RUNS = envint("PLAYGROUND_MAX_RUNS", 2, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.editor import views as editor
+from apps.engine import api as engine_api
 from apps.library import api as library_api
 from apps.library import views as library
 from apps.scenarios import api as scenarios_api
@@ -47,6 +48,11 @@ urlpatterns = [
         scenarios_api.scenario_revision_restore,
         name="api-scenario-revision-restore",
     ),
+    path("api/scenarios/<str:slug>/runs/", engine_api.scenario_runs, name="api-scenario-runs"),
+    path("api/runs/<str:run_id>/", engine_api.run_detail, name="api-run-detail"),
+    path("api/runs/<str:run_id>/series/", engine_api.run_series, name="api-run-series"),
+    path("api/runs/<str:run_id>/faults/", engine_api.run_faults, name="api-run-faults"),
+    path("api/runs/<str:run_id>/stop/", engine_api.run_stop_view, name="api-run-stop"),
 ]
 
 handler404 = "apps.scenarios.errors.not_found"

@@ -19,6 +19,14 @@ from playground.embedded_redis import start_embedded_redis  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
+def max_runs_setting(env: dict[str, str]) -> int:
+    """PLAYGROUND_MAX_RUNS as the settings read it (same default, same checks)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", env["DJANGO_SETTINGS_MODULE"])
+    from django.conf import settings
+
+    return int(settings.PLAYGROUND_MAX_RUNS)
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
@@ -40,12 +48,19 @@ def main() -> int:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "load_templates"], env=env, check=True, cwd=ROOT)
+        celery = [str(BIN / "celery"), "-A", "playground", "worker", "-l", "WARNING"]
+        # The hop workers: every hop of every request and message (queue `engine`), and plain tasks.
         worker_args = env.get("PLAYGROUND_WORKER_ARGS", "--pool prefork --concurrency 2").split()
         children.append(
             subprocess.Popen(
-                [str(BIN / "celery"), "-A", "playground", "worker", "-l", "WARNING", *worker_args], env=env, cwd=ROOT
+                [*celery, "-n", f"engine-{os.getpid()}@%h", "-Q", "engine,celery", *worker_args], env=env, cwd=ROOT
             )
         )
+        # The run drivers (queue `control`), one thread per run allowed at once: a driver mostly
+        # waits on its clock and must never hold a hop worker's slot.
+        max_runs = str(max_runs_setting(env))
+        control = ["-n", f"control-{os.getpid()}@%h", "-Q", "control", "--pool", "threads", "--concurrency", max_runs]
+        children.append(subprocess.Popen([*celery, *control], env=env, cwd=ROOT))
         children.append(
             subprocess.Popen(
                 [str(BIN / "daphne"), "-b", host, "-p", port, "playground.asgi:application"], env=env, cwd=ROOT

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from apps.engine.runtime.driver import Driver
-from apps.engine.runtime.plan import compile_plan
 from apps.engine.runtime.summary import build_summary
 from apps.library.services import SCENARIOS_DIR
 from apps.topology.faults import FAULT_TYPES
@@ -110,12 +109,15 @@ def prepare(
     return out
 
 
-def simulate(document: dict[str, Any], *, run_id: str | None = None, drain_timeout_s: float = 60.0) -> dict[str, Any]:
+def simulate(
+    document: dict[str, Any], *, run_id: str | None = None, drain_timeout_s: float = 60.0, trace: bool = False
+) -> dict[str, Any]:
+    """Run `document` on the live engine (Redis and a worker must be up: see fleet.py)."""
     run = run_id or uuid.uuid4().hex[:12]
-    driver = Driver(run, document, drain_timeout_s=drain_timeout_s)
+    driver = Driver(run, document, drain_timeout_s=drain_timeout_s, trace=trace)
     try:
         result = driver.execute()
-        summary = build_summary(run, compile_plan(document), result)
+        summary = build_summary(run, driver.plan, result)
     finally:
         driver.cleanup()
     summary["run"] = {"id": run, "duration_s": driver.duration_s, "seed": driver.seed, "speed": driver.speed}

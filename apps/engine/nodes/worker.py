@@ -146,14 +146,30 @@ def service_time_ms(hop: Hop, instance: dict[str, Any]) -> float:
     return value
 
 
+def track_work(hop: Hop, change: int) -> None:
+    """Keep the area under the node's busy-slots curve: utilisation over any window is the
+    area added in it divided by (slots × window), exact rather than one noisy sample."""
+    util = hop.state.setdefault("util", {"area": 0.0, "at": hop.now, "working": 0})
+    util["area"] += util["working"] * max(0.0, hop.now - util["at"])
+    util["at"] = hop.now
+    util["working"] = max(0, util["working"] + change)
+    hop.touch()
+
+
 def start(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None:
     instance.setdefault("first_at", round(hop.now, 1))
+    track_work(hop, +1)
     instance["busy"] += 1
     instance.pop("idle_since", None)
     hop.touch()
-    frame["started"] = hop.now
+    begins = max(hop.now, float(frame["arrived"]))  # never before the call arrived
+    frame["started"] = begins
     hop.put_frame(frame)
-    hop.later(service_time_ms(hop, instance), {"node": hop.node.id, "t": "done", "fid": frame["fid"]})
+    service_ms = service_time_ms(hop, instance)
+    hop.at(begins + service_ms, {"node": hop.node.id, "t": "done", "fid": frame["fid"]})
+    if hop.plan.trace:
+        record = {"node": hop.node.id, "inst": frame["inst"], "arrived": frame["arrived"], "service_ms": service_ms}
+        hop.command("rpush", keys.trace(hop.run), json.dumps(record))
 
 
 def current(hop: Hop, fid: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -244,6 +260,7 @@ def finish_answer(hop: Hop, frame: dict[str, Any], ok: bool, why: str) -> None:
 
 
 def finish(hop: Hop, frame: dict[str, Any], instance: dict[str, Any], ok: bool, why: str) -> None:
+    track_work(hop, -1)
     hop.drop_frame(frame["fid"])
     instance["busy"] = max(0, instance["busy"] - 1)
     hop.touch()
@@ -359,11 +376,15 @@ def scale_tick(hop: Hop) -> None:
     if not scaling.get("enabled"):
         return
     active = {n: i for n, i in instances(hop).items() if usable(i) and not i.get("standby")}
-    busy = sum(i["busy"] - sum(i["credits"].values()) for i in active.values())
+    track_work(hop, 0)
+    util = hop.state["util"]
+    window_ms = max(1.0, hop.now - util.get("tick_at", hop.now - 1000.0))
+    busy = (util["area"] - util.get("tick_area", 0.0)) / window_ms  # mean busy slots over the window
+    util["tick_at"], util["tick_area"] = hop.now, util["area"]
     waiting = sum(hop.r.llen(waiting_key(hop, n)) for n in active)
     metric = metric_from_counts(
         scaling["metric"],
-        busy_slots=busy,
+        busy_slots=round(busy, 3),
         total_slots=max(1, len(active) * concurrency(hop)),
         waiting=waiting,
         instances=max(1, len(active)),
@@ -420,6 +441,8 @@ def kill(hop: Hop, name: str) -> None:
         return
     instance["alive"] = False
     instance["gen"] += 1
+    working = instance["busy"] - sum(instance["credits"].values())
+    track_work(hop, -max(0, working))
     instance["busy"] = 0
     for box in list(instance["credits"]):
         messaging_node = hop.plan.mailboxes()[box][0]

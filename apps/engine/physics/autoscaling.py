@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
 METRICS = ("utilisation", "queue_depth")
 
 
-def metric_from_counts(metric: str, *, busy_slots: int, total_slots: int, waiting: int, instances: int) -> float:
+def metric_from_counts(metric: str, *, busy_slots: float, total_slots: int, waiting: int, instances: int) -> float:
     """The policy's metric from a service's live counts (0 when there is no capacity)."""
     if metric == "utilisation":
         return busy_slots / total_slots if total_slots > 0 else 0.0

@@ -23,7 +23,9 @@ def run_context(run: str) -> tuple[Plan, Clock] | None:
     if not meta:
         return None
     document = json.loads(meta[b"document"])
-    context = (compile_plan(document), Clock(float(meta[b"t0"]), float(meta[b"speed"])))
+    plan = compile_plan(document)
+    plan.trace = meta.get(b"trace") == b"1"
+    context = (plan, Clock(float(meta[b"t0"]), float(meta[b"speed"])))
     if len(_contexts) > 32:
         _contexts.clear()
     _contexts[run] = context

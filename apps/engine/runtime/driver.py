@@ -63,10 +63,12 @@ class Driver:
         drain_timeout_s: float = 60.0,
         on_sample: Callable[[Sample], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        trace: bool = False,
     ):
         self.run = run
         self.document = document
         self.plan: Plan = compile_plan(document)
+        self.plan.trace = trace
         self.duration_s = float(duration_s if duration_s is not None else self.plan.run["duration_s"])
         self.seed = int(seed if seed is not None else self.plan.run["seed"])
         self.speed = float(speed if speed is not None else self.plan.run["speed"])
@@ -81,6 +83,7 @@ class Driver:
         self.fault_log: list[dict[str, Any]] = []
         self.max_depth: dict[str, int] = {}
         self.samples: list[Sample] = []
+        self.undo_due: list[tuple[float, dict[str, Any]]] = []  # (run second, fault) of timed faults
 
     # --- set-up -----------------------------------------------------------------------
 
@@ -90,7 +93,8 @@ class Driver:
         t0 = time.time()
         self.clock = Clock(t0, self.speed)
         pipe = self.r.pipeline()
-        pipe.hset(keys.meta(self.run), mapping={"document": json.dumps(self.document), "t0": t0, "speed": self.speed})
+        meta = {"document": json.dumps(self.document), "t0": t0, "speed": self.speed, "trace": int(self.plan.trace)}
+        pipe.hset(keys.meta(self.run), mapping=meta)
         for node in self.plan.nodes.values():
             state: dict[str, Any] = {}
             if node.kind in WORKER_KINDS or node.kind in ("database", "read_model"):
@@ -127,7 +131,7 @@ class Driver:
         clients = self.plan.clients()
         next_at = {c.id: next_arrival_s(self.rng, 0.0, c.props, 1.0, horizon_s=self.duration_s) for c in clients}
         faults = sorted(self.plan.faults, key=lambda f: f["at_s"])
-        undo: list[tuple[float, dict[str, Any]]] = []
+        undo = self.undo_due
         health_next = {n.id: 0.0 for n in self.plan.nodes.values() if n.kind == "load_balancer"}
         scalers = [
             n.id
@@ -251,6 +255,8 @@ class Driver:
         while raw := self.r.lpop(keys.faults(self.run)):
             fault = json.loads(raw)
             self.fire(fault, live=True)
+            if fault.get("duration_s"):
+                self.undo_due.append((self.now_s() + float(fault["duration_s"]), fault))
 
     # --- metrics ----------------------------------------------------------------------
 

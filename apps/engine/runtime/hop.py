@@ -101,7 +101,11 @@ class Hop:
         self.node = node
         self.event = event
         self.id: str = event["id"]
+        # A timer's event happens at its due time: the engine's delay in applying it is not
+        # part of the simulated work (a slot freed at 100 ms serves the next call from 100 ms).
         self.now = clock.now_ms()
+        if "due" in event:
+            self.now = min(self.now, float(event["due"]))
         self.rng = random.Random(self.id)
         if loaded is None:
             raw = r.get(keys.node(run, node.id))
@@ -133,8 +137,12 @@ class Hop:
     def later(self, delay_ms: float, event: Event) -> str:
         """An event after `delay_ms` of run time (a timer: no worker is held meanwhile).
         Returns the timer's handle, for `cancel`."""
-        stamped = self._stamp(event)
-        self._timed.append((self.now + max(delay_ms, 0.0), stamped))
+        return self.at(self.now + max(delay_ms, 0.0), event)
+
+    def at(self, due_ms: float, event: Event) -> str:
+        """An event at run time `due_ms` (see `later`)."""
+        stamped = {**self._stamp(event), "due": round(due_ms, 3)}
+        self._timed.append((due_ms, stamped))
         return json.dumps(stamped)
 
     def cancel(self, handle: str | None) -> None:
@@ -200,6 +208,7 @@ class Hop:
         for due_ms, event in self._timed:
             pipe.zadd(keys.timers(self.run), {json.dumps(event): self.clock.wall_at(due_ms)})
         pipe.sadd(keys.done(self.run), self.id)
+        pipe.hincrby(keys.stats(self.run), "hops", 1)
         pipe.delete(keys.lock(self.run, self.node.id))  # held since begin(); released with the commit
         pipe.execute()
         return [] if broker.lean() else immediate

@@ -83,3 +83,7 @@ def faults(run: str) -> str:
 
 def health(run: str) -> str:
     return f"pg:{run}:health"
+
+
+def trace(run: str) -> str:
+    return f"pg:{run}:trace"

@@ -73,6 +73,7 @@ class Plan:
     edges: dict[str, EdgePlan]
     run: dict[str, Any]
     faults: list[dict[str, Any]]
+    trace: bool = False  # record each call's arrival and sampled service time (fidelity checks)
 
     def mailboxes(self) -> dict[str, tuple[str, list[str]]]:
         """Message buffers: mailbox id -> (messaging node, consumer node ids).

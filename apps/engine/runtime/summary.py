@@ -12,6 +12,8 @@ from apps.engine.runtime.driver import DriverResult
 from apps.engine.runtime.plan import Plan
 from apps.engine.runtime.redis import client
 
+MAX_LISTED = 1000  # unsuccessful requests listed one by one (when, and how they ended)
+
 
 def _histogram(run: str, scope: str) -> LatencyHistogram:
     histogram = LatencyHistogram()
@@ -39,12 +41,26 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
     r = client()
     stats = {k.decode(): float(v) for k, v in r.hgetall(keys.stats(run)).items()}
     requests = r.hgetall(keys.requests(run))
-    outcomes = {k: json.loads(v)["outcome"] for k, v in r.hgetall(keys.outcomes(run)).items()}
+    records = {k.decode(): json.loads(v) for k, v in r.hgetall(keys.outcomes(run)).items()}
+    outcomes = {rid: record["outcome"] for rid, record in records.items()}
     deliveries = {k.decode(): v.decode() for k, v in r.hgetall(keys.deliveries(run)).items()}
     counts = {name: 0 for name in ("completed", "failed", "rejected", "timed_out")}
     for outcome in outcomes.values():
         counts[outcome] = counts.get(outcome, 0) + 1
-    missing_requests = [rid for rid in requests if rid not in outcomes]
+    missing_requests = [rid for rid in (k.decode() for k in requests) if rid not in outcomes]
+    unsuccessful = sorted(
+        (
+            {
+                "rid": rid,
+                "outcome": rec["outcome"],
+                "created_s": round(rec["created"] / 1000, 3),
+                "ended_s": round(rec["ended"] / 1000, 3),
+            }
+            for rid, rec in records.items()
+            if rec["outcome"] != "completed"
+        ),
+        key=lambda item: item["created_s"],
+    )
     pending_deliveries = [key for key, value in deliveries.items() if value == "pending"]
     messages = {
         "published": int(stats.get("messages:published", 0)),
@@ -65,6 +81,7 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
             "in_flight": created - finished,
             "retries": int(stats.get("requests:retries", 0)),
         },
+        "unsuccessful": unsuccessful[:MAX_LISTED],
         "messages": messages,
         "lost": len(missing_requests) + len(pending_deliveries),
         "drained": result.drained,
@@ -81,6 +98,8 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
     for node in plan.nodes.values():
         summary["nodes"][node.id] = node_summary(run, plan, node.id, stats, result)
     summary["faults"] = [fault_timings(plan, fault, summary["nodes"], result) for fault in result.faults]
+    if plan.trace:
+        summary["trace"] = [json.loads(raw) for raw in r.lrange(keys.trace(run), 0, -1)]
     return summary
 
 

@@ -1,0 +1,126 @@
+"""The control task: one run's driver, on the `control` queue, never on a hop worker.
+
+`engine.drive(run_id)` is consumed by its own worker (`-Q control --pool threads
+--concurrency PLAYGROUND_MAX_RUNS`, see scripts/run.py and runtime/fleet.py), so a run's
+clock can never take a slot the hops need. It claims the queued Run, drives it (publishing
+every sample to the run's websocket group), stores the summary and the time series, and
+releases the run's Redis keys whatever happened.
+"""
+
+import logging
+import time
+import traceback
+
+from celery import shared_task
+from django.utils import timezone
+
+from apps.engine.models import DRAIN_TIMEOUT_S, Run
+from apps.engine.runtime import keys
+from apps.engine.runtime.driver import Driver
+from apps.engine.runtime.redis import client
+from apps.engine.runtime.summary import build_summary
+from apps.engine.stream import RunStream
+
+log = logging.getLogger(__name__)
+
+STOP_POLL_S = 0.1  # the driver asks "stop?" every tick (2 ms); Redis is asked at most this often
+
+
+def stop_key(run_id: str) -> str:
+    return f"{keys.prefix(run_id)}stop"
+
+
+class StopFlag:
+    """The driver's `should_stop`: the run's stop key in Redis, polled at most every STOP_POLL_S."""
+
+    def __init__(self, run_id: str):
+        self.key = stop_key(run_id)
+        self.raised = False
+        self.next_poll = 0.0
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if not self.raised and now >= self.next_poll:
+            self.next_poll = now + STOP_POLL_S
+            self.raised = bool(client().exists(self.key))
+        return self.raised
+
+
+class RunDriver(Driver):
+    """The engine's Driver, telling the run's row and viewers when the drain begins."""
+
+    def __init__(self, run: Run, stop: StopFlag):
+        super().__init__(
+            run.id,
+            run.document,
+            duration_s=run.duration_s,
+            seed=run.seed,
+            speed=run.speed,
+            drain_timeout_s=DRAIN_TIMEOUT_S,
+            should_stop=stop,
+        )
+        self.stream = RunStream(run.id, self.plan, duration_s=self.duration_s)
+        self.on_sample = self.stream.on_sample
+
+    def drain(self) -> tuple[bool, float]:
+        Run.objects.filter(pk=self.run).update(status=Run.Status.DRAINING)
+        self.stream.set_status(Run.Status.DRAINING)
+        return super().drain()
+
+
+@shared_task(name="engine.drive", acks_late=False, ignore_result=True)  # queue "control": CELERY_TASK_ROUTES
+def drive(run_id: str) -> None:
+    """Acknowledged on receipt: a run is never started twice (a lost control worker leaves
+    its run to expire from the cap, see Run.expires_at)."""
+    drive_run(run_id)
+
+
+def release(run_id: str) -> None:
+    """Delete every Redis key of the run (what Driver.cleanup does, without a driver)."""
+    r = client()
+    names = list(r.scan_iter(match=keys.prefix(run_id) + "*", count=1000))
+    for start in range(0, len(names), 500):
+        r.unlink(*names[start : start + 500])
+
+
+def drive_run(run_id: str) -> None:
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        log.warning("run %s: no such run (deleted before it started)", run_id)
+        return
+    started = timezone.now()
+    run.set_expiry(started)
+    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+        status=Run.Status.RUNNING, started_at=started, expires_at=run.expires_at
+    )
+    if not claimed:
+        log.info("run %s is %s, not queued: nothing to drive", run_id, run.status)
+        return
+    run.status, run.started_at = Run.Status.RUNNING, started
+    stop = StopFlag(run.id)
+    driver: RunDriver | None = None
+    status, error, summary = Run.Status.FAILED, "interrupted", None
+    try:
+        driver = RunDriver(run, stop)
+        driver.stream.set_status(Run.Status.RUNNING)
+        result = driver.execute()
+        summary = build_summary(run.id, driver.plan, result)
+        summary["run"] = {
+            "id": run.id, "duration_s": driver.duration_s, "seed": driver.seed, "speed": driver.speed,
+            "stopped": stop.raised,
+        }  # fmt: skip
+        status, error = (Run.Status.STOPPED if stop.raised else Run.Status.FINISHED), ""
+    except Exception as exc:
+        log.exception("run %s failed", run.id)
+        error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    finally:
+        try:
+            series = driver.stream.finish(status) if driver is not None else []
+            Run.objects.filter(pk=run.id).update(
+                status=status, ended_at=timezone.now(), summary=summary, series=series, error=error
+            )
+        finally:
+            if driver is not None:
+                driver.cleanup()
+            else:
+                release(run.id)

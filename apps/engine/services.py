@@ -1,0 +1,177 @@
+"""Writes for runs: start one (within the concurrency cap), stop it, fire a fault into it."""
+
+import copy
+import json
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.engine.control import drive, stop_key
+from apps.engine.models import Run
+from apps.engine.runtime import keys
+from apps.engine.runtime.plan import compile_plan
+from apps.engine.runtime.redis import client
+from apps.scenarios.models import Scenario
+from apps.topology.edges import RUN_PROPS
+from apps.topology.validation import Problem, TopologyError, validate_document
+
+START_LOCK = "pg:runs:start-lock"
+MAX_LIVE_FAULTS = 200  # per run: each one sends events to the fleet
+KEY_TTL_MARGIN_S = 300
+
+
+class RunRefused(Exception):
+    """The request is valid but cannot be done now: the cap is reached (429), the run has
+    ended (409), or the engine's Redis is unreachable (503)."""
+
+    def __init__(self, message: str, *, status: int = 429):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+_LIMITS = {prop.name: prop for prop in RUN_PROPS}
+
+
+def _setting(name: str, value: Any, problems: list[Problem]) -> Any:
+    """One run setting from the request: None (keep the scenario's), or a number in range."""
+    if value is None:
+        return None
+    prop = _LIMITS[name]
+    integer = prop.type == "integer"
+    kind = "an integer" if integer else "a number"
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type:
+        problems.append(Problem(f"$.{name}", f"must be {kind} from {prop.minimum:g} to {prop.maximum:g}"))
+        return None
+    assert prop.minimum is not None and prop.maximum is not None
+    if not prop.minimum <= value <= prop.maximum:
+        unit = f" {prop.unit}" if prop.unit else ""
+        problems.append(
+            Problem(f"$.{name}", f"must be from {prop.minimum:g} to {prop.maximum:g}{unit} (got {value:g})")
+        )
+        return None
+    return value
+
+
+def run_document(*, document: dict[str, Any], seed: Any, speed: Any, duration: Any) -> dict[str, Any]:
+    """The document to run: the scenario's, with the run settings the request gave."""
+    problems: list[Problem] = []
+    values = {
+        "seed": _setting("seed", seed, problems),
+        "speed": _setting("speed", speed, problems),
+        "duration_s": _setting("duration_s", duration, problems),
+    }
+    if problems:
+        raise TopologyError(problems)
+    out = copy.deepcopy(document)
+    run = out.setdefault("run", {})
+    run.update({name: value for name, value in values.items() if value is not None})
+    result = validate_document(out)
+    if result.errors:
+        raise TopologyError(result.errors)
+    return out
+
+
+def _start_lock() -> Any:
+    """Held while counting the active runs and adding one, so two starts can't both pass the cap."""
+    return client().lock(START_LOCK, timeout=10, blocking_timeout=10)
+
+
+def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, duration: Any = None) -> Run:
+    """Create a run of the scenario's current revision and queue its control task after commit.
+
+    Raises TopologyError for invalid settings and RunRefused when PLAYGROUND_MAX_RUNS runs are
+    already queued or running."""
+    revision = scenario.current
+    document = run_document(document=revision.document, seed=seed, speed=speed, duration=duration)
+    settings_ = compile_plan(document).run
+    try:
+        with _start_lock(), transaction.atomic():
+            active = Run.objects.active().count()
+            cap = settings.PLAYGROUND_MAX_RUNS
+            if active >= cap:
+                raise RunRefused(
+                    f"{active} run{'s' if active != 1 else ''} already going; this server runs at most {cap} at "
+                    "a time. Try again when one has finished."
+                )
+            run = Run(
+                scenario=scenario,
+                revision=revision.number,
+                document=document,
+                seed=int(settings_["seed"]),
+                speed=float(settings_["speed"]),
+                duration_s=float(settings_["duration_s"]),
+            )
+            run.set_expiry()
+            run.save()
+            transaction.on_commit(lambda: drive.delay(run.id))
+    except redis.RedisError:
+        raise RunRefused("the engine's Redis is unreachable; try again shortly", status=503) from None
+    return run
+
+
+def _ttl(run: Run) -> int:
+    return int(run.wall_time_s + KEY_TTL_MARGIN_S)
+
+
+def run_stop(*, run: Run) -> Run:
+    """Ask the run's driver to stop the traffic (it then drains and stores what it measured).
+
+    A run still queued is stopped at once, without starting."""
+    if run.ended:
+        raise RunRefused(f"the run has already ended ({run.status})", status=409)
+    if Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
+        status=Run.Status.STOPPED, ended_at=timezone.now()
+    ):
+        run.refresh_from_db()
+        return run
+    try:
+        client().set(stop_key(run.id), "1", ex=_ttl(run))
+    except redis.RedisError:
+        raise RunRefused("the engine's Redis is unreachable; try again shortly", status=503) from None
+    return run
+
+
+def _fault_problems(document: dict[str, Any], fault: dict[str, Any]) -> list[Problem]:
+    """Validate a live fault as the scenario's faults are, against the run's topology."""
+    trial = copy.deepcopy(document)
+    trial["faults"] = [fault]
+    problems = []
+    for problem in validate_document(trial).errors:
+        path = problem.path
+        if path.startswith("$.faults[0]"):
+            path = "$" + path[len("$.faults[0]") :]
+        elif path == "$.faults":
+            path = "$"
+        problems.append(Problem(path, problem.message, target=problem.target))
+    return problems
+
+
+def fault_fire(*, run: Run, fault: Any) -> dict[str, Any]:
+    """Validate a fault and hand it to the run's driver, which fires it at once (`live`: true in
+    the summary). `at_s` is ignored; `duration_s`, when given, undoes it that much later."""
+    if not isinstance(fault, dict):
+        raise TopologyError([Problem("$", "must be a JSON object: {action, target, ...}")])
+    if run.status not in (Run.Status.QUEUED, Run.Status.RUNNING):
+        raise RunRefused(f"faults can be fired while a run is going; this one is {run.status}", status=409)
+    live = {**fault, "at_s": 0}
+    problems = _fault_problems(run.document, live)
+    if problems:
+        raise TopologyError(problems)
+    try:
+        r = client()
+        fired = int(r.incr(f"{keys.prefix(run.id)}live-faults"))
+        r.expire(f"{keys.prefix(run.id)}live-faults", _ttl(run))
+        if fired > MAX_LIVE_FAULTS:
+            raise RunRefused(f"a run takes at most {MAX_LIVE_FAULTS} live faults", status=429)
+        pipe = r.pipeline(transaction=True)
+        pipe.rpush(keys.faults(run.id), json.dumps(live))
+        pipe.expire(keys.faults(run.id), _ttl(run))
+        pipe.execute()
+    except redis.RedisError:
+        raise RunRefused("the engine's Redis is unreachable; try again shortly", status=503) from None
+    return live

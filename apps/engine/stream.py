@@ -1,0 +1,415 @@
+"""Live metrics of a run: each driver sample becomes a frame for the run's websocket group.
+
+A frame is the run's whole current picture, not a diff: cumulative counters, rates over the
+last second, latency percentiles over the last second (refreshed once a second: reading the
+histograms is the costly part), waiting lines, in-flight work, replicas, health and breaker
+states, per node, instance and edge. So a viewer that skips frames (a slow client, a late
+joiner) loses resolution, never state. Every frame carries `seq`, which rises by one per
+frame of the run; the latest frame is also kept in Redis so a viewer that connects mid-run
+gets it at once as its `snapshot`.
+
+Nothing here blocks the driver: it only parks each sample for the stream's own thread, which
+builds the frame and hands it to the channel layer through one event loop per process (a
+daemon thread), fire and forget. channels-redis drops messages for a viewer whose channel is
+full (its capacity) instead of waiting for it.
+"""
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from concurrent.futures import Future, wait
+from typing import Any
+
+from channels.layers import get_channel_layer
+
+from apps.engine.physics.percentiles import LatencyHistogram, bucket_value
+from apps.engine.runtime import keys
+from apps.engine.runtime.driver import Sample
+from apps.engine.runtime.plan import CONSUMER_KINDS, Plan
+from apps.engine.runtime.redis import client
+
+log = logging.getLogger(__name__)
+
+WINDOW_S = 1.0  # rates are over the last second of run time
+LATENCY_EVERY_S = 1.0  # percentiles are over the last second (wall clock), refreshed that often
+SERIES_INTERVAL_S = 0.5  # the stored time series keeps at most 2 points per run second
+FRAME_TTL_S = 24 * 3600  # the latest frame outlives a control worker that died mid-run, not forever
+MAX_IN_FLIGHT = 50  # group_sends not yet done before new frames are dropped (a stuck channel layer)
+REQUEST_OUTCOMES = ("completed", "failed", "rejected", "timed_out")
+MESSAGE_OUTCOMES = ("delivered", "dead_lettered", "rejected", "dropped", "duplicates", "redelivered")
+
+
+def run_group(run_id: str) -> str:
+    return f"run.{run_id}"
+
+
+def frame_key(run_id: str) -> str:
+    """The latest frame of a run (under the run's prefix, so the run's clean-up removes it)."""
+    return f"{keys.prefix(run_id)}live"
+
+
+def latest_frame(run_id: str) -> dict[str, Any] | None:
+    raw = client().get(frame_key(run_id))
+    return json.loads(raw) if raw else None
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+class Publisher:
+    """One event loop per process, in a daemon thread, for the channel layer's group_send:
+    its Redis connections are reused from frame to frame, and the caller never waits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._in_flight: set[Future[None]] = set()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="run-stream", daemon=True).start()
+            return self._loop
+
+    def send(self, group: str, message: dict[str, Any]) -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        if len(self._in_flight) >= MAX_IN_FLIGHT:
+            log.warning("channel layer is not keeping up; dropped a frame for %s", group)
+            return
+        future: Future[None] = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), self._running_loop())
+        self._in_flight.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: "Future[None]") -> None:
+        self._in_flight.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("could not publish a run frame", exc_info=future.exception())
+
+    def flush(self, timeout_s: float = 5.0) -> None:
+        """Wait (bounded) until the frames sent so far have reached the channel layer."""
+        wait(list(self._in_flight), timeout=timeout_s)  # failures are logged by _done
+
+
+publisher = Publisher()
+
+
+# --- frames -------------------------------------------------------------------------------
+
+
+def _window_percentiles(now: Mapping[int, int], then: Mapping[int, int]) -> dict[str, float] | None:
+    """p50/p95/p99 of the latencies observed between two cumulative bucket counts."""
+    histogram = LatencyHistogram()
+    for index, count in now.items():
+        added = count - then.get(index, 0)
+        if added > 0:
+            histogram.add(bucket_value(index), added)
+    if histogram.count == 0:
+        return None
+    return {f"p{p}": round(histogram.percentile(p), 2) for p in (50, 95, 99)}
+
+
+class RunStream:
+    """Turns a run's samples into frames: publishes them, keeps the latest in Redis, and keeps
+    the downsampled series the run's report stores.
+
+    The driver hands samples to `on_sample`, which only parks the sample: a thread of the
+    stream builds the frame (a Redis round trip or two, some parsing), so the driver's clock is
+    never held up. Should building fall behind, the newest sample replaces one still waiting.
+    """
+
+    def __init__(self, run_id: str, plan: Plan, *, duration_s: float, status: str = "running"):
+        self.run_id = run_id
+        self.plan = plan
+        self.duration_s = duration_s
+        self.status = status
+        self.seq = 0
+        self.last: dict[str, Any] | None = None
+        self.series: list[dict[str, Any]] = []
+        self.r = client()
+        # (run time, counters) of the samples of the last second, for rates
+        self.history: deque[tuple[float, dict[str, float]]] = deque()
+        # latency percentiles over the last second, refreshed once a second (histograms are big)
+        self.latency_scopes = ["e2e"] + [f"node:{node_id}" for node_id in plan.nodes]
+        self.histograms: dict[str, dict[int, int]] = {}
+        self.latency: dict[str, dict[str, float] | None] = {}
+        self.latency_due = 0.0
+        self.call_edges = [edge for edge in plan.edges.values() if edge.role == "call"]
+        self.latency_scopes += [f"edge:{edge.id}" for edge in self.call_edges]
+        self._emitting = threading.Lock()  # frames leave in seq order, from either thread
+        self._parked = threading.Condition()
+        self._next: Sample | None = None
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    # --- the driver's side ---------------------------------------------------------------------
+
+    def on_sample(self, sample: Sample) -> None:
+        """The driver's callback (~5 times a second): park the sample for the stream's thread."""
+        with self._parked:
+            self._next = sample
+            self._parked.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name=f"run-{self.run_id}-frames", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._parked:
+                while self._next is None and not self._closing:
+                    self._parked.wait()
+                sample, self._next = self._next, None
+            if sample is None:
+                return
+            self.publish_sample(sample)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Build the sample still parked (the driver's last), then stop the thread."""
+        with self._parked:
+            self._closing = True
+            self._parked.notify()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def publish_sample(self, sample: Sample) -> None:
+        """Build, publish and keep one sample's frame. Never raises: a metrics hiccup must not end a run."""
+        try:
+            frame = self.build(sample)
+            with self._emitting:
+                self.emit(frame)
+                self.keep(frame)
+        except Exception:
+            log.exception("run %s: could not publish a sample", self.run_id)
+
+    def set_status(self, status: str) -> None:
+        """A status change is a frame of its own (the latest values, the new status)."""
+        with self._emitting:
+            self.status = status
+            frame = dict(self.last) if self.last else self.empty_frame()
+            frame.update(type="status", status=status)
+            try:
+                self.emit(frame)
+            except Exception:
+                log.exception("run %s: could not publish its status %s", self.run_id, status)
+
+    def finish(self, status: str) -> list[dict[str, Any]]:
+        """The last sample's frame and the final status frame, published and flushed; returns
+        the series to store."""
+        self.close()
+        self.set_status(status)
+        if self.last is not None:
+            self.keep(self.last, force=True)
+        publisher.flush()
+        return self.series
+
+    # --- building ----------------------------------------------------------------------------
+
+    def empty_frame(self) -> dict[str, Any]:
+        return {
+            "type": "delta", "run": self.run_id, "status": self.status, "t": 0.0, "duration_s": self.duration_s,
+            "requests": {}, "messages": {}, "latency_ms": None, "nodes": {}, "edges": {},
+        }  # fmt: skip
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        """Node states, and once a second the latency histograms, in one round trip."""
+        now = time.monotonic()
+        refresh = now >= self.latency_due
+        pipe = self.r.pipeline(transaction=False)
+        for node_id in self.plan.nodes:
+            pipe.get(keys.node(self.run_id, node_id))
+        if refresh:
+            for scope in self.latency_scopes:
+                pipe.hgetall(keys.latency(self.run_id, scope))
+        replies = pipe.execute()
+        count = len(self.plan.nodes)
+        states = {
+            node_id: json.loads(raw) if raw else {}
+            for node_id, raw in zip(self.plan.nodes, replies[:count], strict=True)
+        }
+        if refresh:
+            self.latency_due = now + LATENCY_EVERY_S
+            histograms = {
+                scope: {int(index): int(n) for index, n in raw.items()}
+                for scope, raw in zip(self.latency_scopes, replies[count:], strict=True)
+            }
+            self.latency = {
+                scope: _window_percentiles(histograms[scope], self.histograms.get(scope, {}))
+                for scope in self.latency_scopes
+            }
+            self.histograms = histograms
+        return states
+
+    def build(self, sample: Sample) -> dict[str, Any]:
+        stats: dict[str, float] = sample.values.get("stats", {})
+        depths: dict[str, int] = sample.values.get("depths", {})
+        states = self.read()
+        t = float(sample.t)
+        self.history.append((t, stats))
+        while len(self.history) > 2 and self.history[1][0] <= t - WINDOW_S:
+            self.history.popleft()
+        then_t, then_stats = self.history[0]
+        span = t - then_t
+
+        def rate(name: str) -> float:
+            return round((stats.get(name, 0.0) - then_stats.get(name, 0.0)) / span, 2) if span > 0 else 0.0
+
+        created = int(stats.get("requests:created", 0))
+        outcomes = {name: int(stats.get(f"requests:{name}", 0)) for name in REQUEST_OUTCOMES}
+        frame = self.empty_frame()
+        frame["t"] = round(t, 3)
+        frame["requests"] = {
+            "created": created,
+            **outcomes,
+            "in_flight": max(0, created - sum(outcomes.values())),
+            "rps": rate("requests:created"),
+        }
+        frame["messages"] = {
+            "published": int(stats.get("messages:published", 0)),
+            **{name: int(stats.get(f"messages:{name}", 0)) for name in MESSAGE_OUTCOMES},
+            "queued": sum(depth for name, depth in depths.items() if name.startswith("box:")),
+            "rps": rate("messages:published"),
+        }
+        frame["latency_ms"] = self.latency.get("e2e")
+        frame["nodes"] = {
+            node_id: self.node_frame(node_id, states[node_id], stats, depths, rate, self.latency.get(f"node:{node_id}"))
+            for node_id in self.plan.nodes
+        }
+        frame["edges"] = {
+            edge.id: self.edge_frame(edge.id, edge.source, states, stats, rate) for edge in self.call_edges
+        }
+        return frame
+
+    def node_frame(
+        self,
+        node_id: str,
+        state: dict[str, Any],
+        stats: dict[str, float],
+        depths: dict[str, int],
+        rate: Any,
+        latency: dict[str, float] | None,
+    ) -> dict[str, Any]:
+        node = self.plan.nodes[node_id]
+        processed = int(stats.get(f"node:{node_id}:processed", 0))
+        errors = int(stats.get(f"node:{node_id}:errors", 0))
+        waiting = {
+            name.rsplit(":", 1)[1]: depth for name, depth in depths.items() if name.startswith(f"wait:{node_id}:")
+        }
+        boxes = [
+            depth for name, depth in depths.items() if name == f"box:{node_id}" or name.startswith(f"box:{node_id}>")
+        ]
+        out: dict[str, Any] = {
+            "kind": node.kind,
+            "processed": processed,
+            "errors": errors,
+            "rps": rate(f"node:{node_id}:processed"),
+            "errors_per_s": rate(f"node:{node_id}:errors"),
+            "depth": sum(waiting.values()) + sum(boxes),
+        }
+        if latency:
+            out.update(latency)
+        instances = state.get("instances")
+        if isinstance(instances, dict) and (instances or node.kind in CONSUMER_KINDS):
+            out["instances"] = {
+                name: {
+                    "alive": bool(instance.get("alive")),
+                    "standby": bool(instance.get("standby")),
+                    "busy": int(instance.get("busy", 0)),
+                    "waiting": waiting.get(name, 0),
+                }
+                for name, instance in instances.items()
+                if not instance.get("retired")
+            }
+            out["busy"] = sum(i["busy"] for i in out["instances"].values())
+            out["replicas"] = sum(1 for i in out["instances"].values() if i["alive"] and not i["standby"])
+        if state.get("stopped"):
+            out["stopped"] = True
+        if state.get("down"):
+            out["down"] = True
+        health = state.get("health")
+        if isinstance(health, dict) and isinstance(health.get("targets"), dict):
+            out["health"] = {target: bool(value[0]) for target, value in health["targets"].items()}
+        return out
+
+    def edge_frame(
+        self, edge_id: str, source: str, states: dict[str, dict[str, Any]], stats: dict[str, float], rate: Any
+    ) -> dict[str, Any]:
+        state = states.get(source, {})
+        out: dict[str, Any] = {
+            "calls": int(stats.get(f"edge:{edge_id}:calls", 0)),
+            "errors": int(stats.get(f"edge:{edge_id}:errors", 0)),
+            "rps": rate(f"edge:{edge_id}:calls"),
+        }
+        latency = self.latency.get(f"edge:{edge_id}")
+        if latency:
+            out.update(latency)
+        breaker = (state.get("breakers") or {}).get(edge_id)
+        if isinstance(breaker, dict) and "state" in breaker:
+            out["breaker"] = breaker["state"]
+        if edge_id in (state.get("cut_edges") or []):
+            out["cut"] = True
+        return out
+
+    # --- output ------------------------------------------------------------------------------
+
+    def emit(self, frame: dict[str, Any]) -> None:
+        self.seq += 1
+        frame["seq"] = self.seq
+        frame["status"] = self.status
+        self.last = frame
+        self.r.set(frame_key(self.run_id), json.dumps(frame), ex=FRAME_TTL_S)
+        publisher.send(run_group(self.run_id), {"type": "run.frame", "frame": frame})
+
+    def keep(self, frame: dict[str, Any], *, force: bool = False) -> None:
+        """Add a point to the stored series: at most one per SERIES_INTERVAL_S of run time."""
+        point = series_point(frame)
+        if self.series and self.series[-1]["seq"] == point["seq"]:
+            return
+        if force and self.series and point["t"] - self.series[-1]["t"] < SERIES_INTERVAL_S:
+            self.series[-1] = point  # the final frame replaces a point too close before it
+        elif force or not self.series or point["t"] - self.series[-1]["t"] >= SERIES_INTERVAL_S - 1e-6:
+            self.series.append(point)
+
+
+SERIES_NODE_FIELDS = ("processed", "errors", "rps", "depth", "p95", "busy", "replicas", "stopped", "down")
+SERIES_EDGE_FIELDS = ("calls", "errors", "p95", "breaker", "cut")
+
+
+def series_point(frame: dict[str, Any]) -> dict[str, Any]:
+    """A frame as stored in the run's series: the main figures, without the instance detail."""
+
+    def pick(values: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+        return {key: values[key] for key in fields if key in values}
+
+    return {
+        "seq": frame.get("seq", 0),
+        "t": frame.get("t", 0.0),
+        "requests": frame.get("requests", {}),
+        "messages": frame.get("messages", {}),
+        "latency_ms": frame.get("latency_ms"),
+        "nodes": {node_id: pick(node, SERIES_NODE_FIELDS) for node_id, node in frame.get("nodes", {}).items()},
+        "edges": {edge_id: pick(edge, SERIES_EDGE_FIELDS) for edge_id, edge in frame.get("edges", {}).items()},
+    }
+
+
+def snapshot_from_run(*, run_id: str, status: str, duration_s: float, series: list[dict[str, Any]]) -> dict[str, Any]:
+    """The snapshot of a run whose live state is gone from Redis: its last stored point."""
+    last = series[-1] if series else {}
+    return {
+        "type": "snapshot",
+        "run": run_id,
+        "status": status,
+        "seq": int(last.get("seq", 0)),
+        "t": last.get("t", 0.0),
+        "duration_s": duration_s,
+        "requests": last.get("requests", {}),
+        "messages": last.get("messages", {}),
+        "latency_ms": last.get("latency_ms"),
+        "nodes": last.get("nodes", {}),
+        "edges": last.get("edges", {}),
+    }
