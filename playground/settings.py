@@ -91,7 +91,7 @@ if not DATABASE_URL:
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"playground-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = envstr("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = envstr("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 CHANNEL_LAYERS = {
     "default": {

@@ -48,15 +48,15 @@ def test_killed_pool_child_and_killed_worker_lose_nothing(fleet: Fleet) -> None:
         assert pool, "the worker has no pool processes"
         os.kill(pool[0], signal.SIGKILL)  # one pool child dies mid-run
         time.sleep(5)
-        processes = [victim.pid, *children(victim.pid)]
+        pool = children(victim.pid)
         before = set(client().hkeys("unacked"))
-        for pid in processes:
-            os.kill(pid, signal.SIGSTOP)  # freeze it holding the tasks it has taken...
-        time.sleep(1.0)
-        held = list(set(client().hkeys("unacked")) - before) or list(client().hkeys("unacked"))
+        for pid in pool:
+            os.kill(pid, signal.SIGSTOP)  # the pool freezes; the main process still takes tasks...
+        time.sleep(1.5)
+        held = list(set(client().hkeys("unacked")) - before)
         killed_at = time.time()
-        for pid in processes:
-            os.kill(pid, signal.SIGKILL)  # ...then the whole worker dies
+        for pid in [victim.pid, *pool]:
+            os.kill(pid, signal.SIGKILL)  # ...then the whole worker dies holding them
         victim.wait(timeout=10)
         fresh = start_worker(concurrency=2)
         fleet.workers.append(fresh)
