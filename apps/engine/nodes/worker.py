@@ -415,6 +415,11 @@ def retire(hop: Hop, name: str) -> None:
     instance["retiring"] = True
     if instance["busy"] - sum(instance["credits"].values()) <= 0 and hop.r.llen(waiting_key(hop, name)) == 0:
         instance["retired"] = True
+    revoke_credits(hop, name, instance)
+
+
+def revoke_credits(hop: Hop, name: str, instance: dict[str, Any]) -> None:
+    """Take back the slots an instance offered to mailboxes (it stopped, died or is leaving)."""
     for box, count in instance["credits"].items():
         if count:
             messaging_node = hop.plan.mailboxes()[box][0]
@@ -443,11 +448,8 @@ def kill(hop: Hop, name: str) -> None:
     instance["gen"] += 1
     working = instance["busy"] - sum(instance["credits"].values())
     track_work(hop, -max(0, working))
+    revoke_credits(hop, name, instance)
     instance["busy"] = 0
-    for box in list(instance["credits"]):
-        messaging_node = hop.plan.mailboxes()[box][0]
-        hop.send({"node": messaging_node, "t": "revoke", "box": box, "consumer": hop.node.id, "inst": name})
-    instance["credits"] = {}
     # In-flight calls die with the instance (their callers time out); messages go back.
     for raw_fid, raw in hop.r.hgetall(keys.frames(hop.run, hop.node.id)).items():
         frame = json.loads(raw)
@@ -485,12 +487,7 @@ def apply_fault(hop: Hop) -> None:
     elif action == "stop_consumer":
         hop.state["stopped"] = True
         for name, instance in instances(hop).items():
-            for box, count in instance["credits"].items():
-                if count:
-                    messaging_node = hop.plan.mailboxes()[box][0]
-                    hop.send({"node": messaging_node, "t": "revoke", "box": box, "consumer": hop.node.id, "inst": name})
-            instance["busy"] -= sum(instance["credits"].values())
-            instance["credits"] = {}
+            revoke_credits(hop, name, instance)
     elif action == "start_consumer":
         hop.state["stopped"] = False
         for name, instance in instances(hop).items():
