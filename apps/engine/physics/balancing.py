@@ -23,6 +23,7 @@ keeps its state in a small dict (`to_dict` / `balancer_from_dict`) so it can liv
 
 import hashlib
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -51,11 +52,12 @@ def _require(targets: Sequence[str]) -> None:
         raise ValueError("no target in rotation: the caller must reject the request itself")
 
 
-class Balancer:
+class Balancer(ABC):
     """The common shape; subclasses implement `choose` and their state."""
 
     strategy: ClassVar[str]
 
+    @abstractmethod
     def choose(
         self,
         targets: Sequence[str],
@@ -65,7 +67,6 @@ class Balancer:
         weights: Mapping[str, float] | None = None,
     ) -> str:
         """The target for the next request (raises ValueError when `targets` is empty)."""
-        raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
         """The state as a JSON-ready dict, including the strategy name."""
