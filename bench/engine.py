@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from apps.engine.runtime.fleet import ensure_fleet, start_worker, wait_for_worker  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from apps.engine.runtime import keys  # noqa: E402
+from apps.engine.runtime.fleet import ensure_fleet, shared_database_url, start_worker, wait_for_worker  # noqa: E402
 from apps.engine.runtime.redis import client  # noqa: E402
 from apps.engine.simulation import load_topology, prepare  # noqa: E402
 from apps.engine.tasks import chain_step, noop  # noqa: E402
@@ -81,9 +85,11 @@ def chain_document(hops: int, rate: float) -> dict[str, Any]:
 
 
 def engine_rate(document: dict[str, Any], seconds: float) -> tuple[float, dict[str, Any]]:
+    from apps.domain.services import records_delete
     from apps.engine.runtime.driver import Driver
 
-    driver = Driver("bench", document, duration_s=seconds, drain_timeout_s=0.5)
+    run_id = f"bench{uuid.uuid4().hex[:8]}"  # domain records (stock, outbox) start empty
+    driver = Driver(run_id, document, duration_s=seconds, drain_timeout_s=0.5)
     r = client()
     try:
         driver.setup()
@@ -91,10 +97,11 @@ def engine_rate(document: dict[str, Any], seconds: float) -> tuple[float, dict[s
         t0 = time.perf_counter()
         driver.run_traffic()
         elapsed = time.perf_counter() - t0
-        hops = int(r.hget("pg:bench:stats", "hops") or 0)
+        hops = int(r.hget(keys.stats(run_id), "hops") or 0)
         return hops / elapsed, {"hops": hops, "seconds": round(elapsed, 2)}
     finally:
         driver.cleanup()
+        records_delete(run_id=run_id)
         r.delete(BENCH_QUEUE)
 
 
@@ -103,8 +110,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
+    call_command("migrate", interactive=False, verbosity=0)  # domain behaviours write to the database
     fleet = ensure_fleet(start_worker_if_missing=False)
-    worker = start_worker(concurrency=args.concurrency)
+    worker = start_worker(concurrency=args.concurrency, database=shared_database_url())
     fleet.workers.append(worker)
     wait_for_worker()
     try:

@@ -1,6 +1,7 @@
 """Settings, read from the environment (see README "Configuration")."""
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "apps.editor",
     "apps.live",
     "apps.engine",
+    "apps.domain",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +87,15 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Engine workers write domain records while the web process reads: wait for the lock
+    # instead of failing, take it at the start of a write transaction, and let readers
+    # proceed during writes (write-ahead log).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 if not DATABASE_URL:
     # Tests keep their SQLite database in a file, not in memory, so that the workers they start
     # (the control worker of the run tests) share it. One file per test process.
@@ -92,6 +103,10 @@ if not DATABASE_URL:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL") or "redis://127.0.0.1:6379/0"
+if not envstr("REDIS_URL") and "pytest" in sys.modules:
+    # A test session on a machine whose Redis is shared keeps to a database of its own, so
+    # that its engine workers never take another session's (or a running playground's) tasks.
+    REDIS_URL = f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
 
 CHANNEL_LAYERS = {
     "default": {
@@ -120,6 +135,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TASK_IGNORE_RESULT = True
+# Hops of domain behaviours touch the database: keep a worker's connection across tasks
+# (Celery closes it around every task otherwise; reconnecting costs ~1 ms a hop on SQLite).
+CELERY_DB_REUSE_MAX = 500
 # Run drivers go to their own worker (scripts/run.py), never to a hop worker.
 CELERY_TASK_ROUTES = {"engine.drive": {"queue": "control"}}
 
@@ -141,6 +159,7 @@ STATICFILES_DIRS = [
     ("vendor/x6", NODE_MODULES / "@antv" / "x6" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/elkjs", NODE_MODULES / "elkjs" / "lib"),
+    ("vendor/uplot", NODE_MODULES / "uplot" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -2,6 +2,8 @@ from django.urls import path
 
 from apps.editor import views as editor
 from apps.engine import api as engine_api
+from apps.engine import records_api
+from apps.engine import views as engine
 from apps.library import api as library_api
 from apps.library import views as library
 from apps.scenarios import api as scenarios_api
@@ -24,6 +26,8 @@ urlpatterns = [
         scenarios.scenario_revision_restore_page,
         name="scenario-revision-restore",
     ),
+    path("runs/<str:run_id>/", engine.run_report, name="run-report"),
+    path("runs/<str:run_id>/export.html", engine.run_report_export, name="run-report-export"),
     # Property panel (htmx partials)
     path("editor/panel/node/", editor.panel_node, name="panel-node"),
     path("editor/panel/edge/", editor.panel_edge, name="panel-edge"),
@@ -53,6 +57,15 @@ urlpatterns = [
     path("api/runs/<str:run_id>/series/", engine_api.run_series, name="api-run-series"),
     path("api/runs/<str:run_id>/faults/", engine_api.run_faults, name="api-run-faults"),
     path("api/runs/<str:run_id>/stop/", engine_api.run_stop_view, name="api-run-stop"),
+    path("api/runs/<str:run_id>/events/", records_api.run_events, name="api-run-events"),
+    path("api/runs/<str:run_id>/trace/<str:corr>/", records_api.run_trace, name="api-run-trace"),
+    path("api/runs/<str:run_id>/outbox/", records_api.run_outbox, name="api-run-outbox"),
+    path("api/runs/<str:run_id>/cqrs/", records_api.run_cqrs, name="api-run-cqrs"),
+    path(
+        "api/runs/<str:run_id>/read-models/<str:node_id>/rebuild/",
+        records_api.run_rebuild,
+        name="api-run-rebuild",
+    ),
 ]
 
 handler404 = "apps.scenarios.errors.not_found"

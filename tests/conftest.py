@@ -59,16 +59,20 @@ def charlie() -> Client:
 _MARK_BY_FOLDER = {
     "tests/scenarios/": "database",
     "tests/library/": "database",
+    "tests/domain/": "database",
     "tests/live/": "engine",
     "tests/engine/live/": "engine",
 }
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Folders whose tests depend on the database or the broker carry that marker, so CI
-    can rerun them on PostgreSQL and a real Redis (`-m "database or engine"`)."""
+    """Tests that depend on the database (their folder, or a django_db mark) or the broker
+    carry that marker, so CI can rerun them on PostgreSQL and a real Redis
+    (`-m "database or engine"`)."""
     for item in items:
         path = str(item.fspath)
         for folder, mark in _MARK_BY_FOLDER.items():
             if folder in path:
                 item.add_marker(getattr(pytest.mark, mark))
+        if item.get_closest_marker("django_db") is not None:
+            item.add_marker(pytest.mark.database)

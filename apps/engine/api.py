@@ -16,16 +16,16 @@ from apps.topology.validation import TopologyError
 START_FIELDS = ("seed", "speed", "duration_s")
 
 
-def _forbidden(what: str) -> JsonResponse:
+def forbidden(what: str) -> JsonResponse:
     return error(f"{what} needs the scenario owner's edit secret (X-Edit-Secret header)", status=403)
 
 
-def _find(run_id: str) -> Run | JsonResponse:
+def find_run(run_id: str) -> Run | JsonResponse:
     run = run_get(run_id=run_id)
     return run if run is not None else error(f"no run {run_id!r}", status=404)
 
 
-def _owns_run(request: HttpRequest, run: Run) -> bool:
+def owns_run(request: HttpRequest, run: Run) -> bool:
     return run.scenario is not None and is_owner(request, run.scenario)
 
 
@@ -41,7 +41,13 @@ def _refused(exc: RunRefused) -> JsonResponse:
 
 
 def _started(run: Run) -> dict[str, Any]:
-    return {"run_id": run.id, "status": run.status, "url": f"/api/runs/{run.id}/", "stream": f"/ws/runs/{run.id}/"}
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "url": f"/api/runs/{run.id}/",
+        "stream": f"/ws/runs/{run.id}/",
+        "report_url": f"/runs/{run.id}/",
+    }
 
 
 @csrf_exempt  # authenticated by the X-Edit-Secret header, or by session + CSRF (ownership.is_owner)
@@ -58,7 +64,7 @@ def scenario_runs(request: HttpRequest, slug: str) -> JsonResponse:
             ]
         )
     if not is_owner(request, scenario):
-        return _forbidden("starting a run")
+        return forbidden("starting a run")
     body, failure = _optional_json(request)
     if failure is not None:
         return failure
@@ -80,7 +86,7 @@ def scenario_runs(request: HttpRequest, slug: str) -> JsonResponse:
 
 @api_methods("GET")
 def run_detail(request: HttpRequest, run_id: str) -> JsonResponse:
-    run = _find(run_id)
+    run = find_run(run_id)
     if isinstance(run, JsonResponse):
         return run
     return json_ok(run_summary(run=run))
@@ -88,7 +94,7 @@ def run_detail(request: HttpRequest, run_id: str) -> JsonResponse:
 
 @api_methods("GET")
 def run_series(request: HttpRequest, run_id: str) -> JsonResponse:
-    run = _find(run_id)
+    run = find_run(run_id)
     if isinstance(run, JsonResponse):
         return run
     return json_ok({"run_id": run.id, "status": run.status, "points": run.series})
@@ -97,11 +103,11 @@ def run_series(request: HttpRequest, run_id: str) -> JsonResponse:
 @csrf_exempt
 @api_methods("POST")
 def run_faults(request: HttpRequest, run_id: str) -> JsonResponse:
-    run = _find(run_id)
+    run = find_run(run_id)
     if isinstance(run, JsonResponse):
         return run
-    if not _owns_run(request, run):
-        return _forbidden("firing a fault")
+    if not owns_run(request, run):
+        return forbidden("firing a fault")
     body, failure = read_json(request)
     if failure is not None:
         return failure
@@ -117,11 +123,11 @@ def run_faults(request: HttpRequest, run_id: str) -> JsonResponse:
 @csrf_exempt
 @api_methods("POST")
 def run_stop_view(request: HttpRequest, run_id: str) -> JsonResponse:
-    run = _find(run_id)
+    run = find_run(run_id)
     if isinstance(run, JsonResponse):
         return run
-    if not _owns_run(request, run):
-        return _forbidden("stopping a run")
+    if not owns_run(request, run):
+        return forbidden("stopping a run")
     try:
         run = run_stop(run=run)
     except RunRefused as exc:

@@ -3,8 +3,8 @@
 `engine.drive(run_id)` is consumed by its own worker (`-Q control --pool threads
 --concurrency PLAYGROUND_MAX_RUNS`, see scripts/run.py and runtime/fleet.py), so a run's
 clock can never take a slot the hops need. It claims the queued Run, drives it (publishing
-every sample to the run's websocket group), stores the summary and the time series, and
-releases the run's Redis keys whatever happened.
+every sample to the run's websocket group), stores the summary, the time series and the
+audit log, and releases the run's Redis keys whatever happened.
 """
 
 import logging
@@ -14,6 +14,7 @@ import traceback
 from celery import shared_task
 from django.utils import timezone
 
+from apps.engine import audit
 from apps.engine.models import DRAIN_TIMEOUT_S, Run
 from apps.engine.runtime import keys
 from apps.engine.runtime.driver import Driver
@@ -109,6 +110,7 @@ def drive_run(run_id: str) -> None:
             "id": run.id, "duration_s": driver.duration_s, "seed": driver.seed, "speed": driver.speed,
             "stopped": stop.raised,
         }  # fmt: skip
+        summary["audit"] = {"stored": audit.persist(run.id), "limit": audit.MAX_STORED}
         status, error = (Run.Status.STOPPED if stop.raised else Run.Status.FINISHED), ""
     except Exception as exc:
         log.exception("run %s failed", run.id)

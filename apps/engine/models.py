@@ -78,3 +78,28 @@ class Run(models.Model):
     def set_expiry(self, start: Any = None) -> None:
         start = start or timezone.now()
         self.expires_at = start + timedelta(seconds=self.wall_time_s + ACTIVE_GRACE_S)
+
+
+class AuditEvent(models.Model):
+    """One entry of a run's audit log: what happened at which node, when (run time, ms), for
+    which correlation (order) id. Written to Redis by the hops as they commit, and stored
+    here once the run has ended (see apps/engine/audit.py)."""
+
+    run_id = models.CharField(max_length=32)
+    seq = models.PositiveIntegerField(help_text="Position in the run's log")
+    t_ms = models.FloatField()
+    node = models.CharField(max_length=80)
+    kind = models.CharField(max_length=32)
+    corr = models.CharField(max_length=80, blank=True)
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["run_id", "seq"]
+        indexes = [
+            models.Index(fields=["run_id", "corr"], name="audit_trace"),
+            models.Index(fields=["run_id", "kind", "seq"], name="audit_kind"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["run_id", "seq"], name="audit_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.seq} {self.kind} at {self.node}"

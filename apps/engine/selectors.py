@@ -6,7 +6,7 @@ from typing import Any
 import redis
 from django.db.models import QuerySet
 
-from apps.engine.models import Run
+from apps.engine.models import AuditEvent, Run
 from apps.engine.stream import latest_frame, snapshot_from_run
 from apps.scenarios.models import Scenario
 
@@ -57,6 +57,7 @@ def run_summary(*, run: Run) -> dict[str, Any]:
         "live": run_live(run=run),
         "error": run.error or None,
         "stream": f"/ws/runs/{run.id}/",
+        "report_url": f"/runs/{run.id}/",
     }
 
 
@@ -72,3 +73,10 @@ def run_snapshot(*, run_id: str) -> dict[str, Any] | None:
     if frame is None:
         return snapshot_from_run(run_id=run.id, status=run.status, duration_s=run.duration_s, series=run.series)
     return {**frame, "type": "snapshot"}
+
+
+def run_example_order(*, run_id: str) -> str | None:
+    """An order id of a run's stored audit log (the first request that ended), for a hint."""
+    return (
+        AuditEvent.objects.filter(run_id=run_id, kind="outcome").order_by("seq").values_list("corr", flat=True).first()
+    )

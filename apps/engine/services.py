@@ -14,6 +14,7 @@ from apps.engine.models import Run
 from apps.engine.runtime import keys
 from apps.engine.runtime.plan import compile_plan
 from apps.engine.runtime.redis import client
+from apps.live.groups import run_started_notify
 from apps.scenarios.models import Scenario
 from apps.topology.edges import RUN_PROPS
 from apps.topology.validation import Problem, TopologyError, validate_document
@@ -82,7 +83,8 @@ def _start_lock() -> Any:
 
 
 def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, duration: Any = None) -> Run:
-    """Create a run of the scenario's current revision and queue its control task after commit.
+    """Create a run of the scenario's current revision and queue its control task after commit;
+    then tell the scenario's viewers (its websocket group) that a run started.
 
     Raises TopologyError for invalid settings and RunRefused when PLAYGROUND_MAX_RUNS runs are
     already queued or running."""
@@ -109,6 +111,11 @@ def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, durati
             run.set_expiry()
             run.save()
             transaction.on_commit(lambda: drive.delay(run.id))
+            transaction.on_commit(
+                lambda: run_started_notify(
+                    slug=scenario.slug, run_id=run.id, speed=run.speed, duration_s=run.duration_s
+                )
+            )
     except redis.RedisError:
         raise RunRefused("the engine's Redis is unreachable; try again shortly", status=503) from None
     return run

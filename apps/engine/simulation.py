@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from apps.domain.services import records_delete
+from apps.engine import audit
 from apps.engine.runtime.driver import Driver
 from apps.engine.runtime.summary import build_summary
 from apps.library.services import SCENARIOS_DIR
@@ -109,17 +111,34 @@ def prepare(
     return out
 
 
+DOMAIN_SECTIONS = ("cqrs", "outbox", "inventory")
+
+
 def simulate(
-    document: dict[str, Any], *, run_id: str | None = None, drain_timeout_s: float = 60.0, trace: bool = False
+    document: dict[str, Any],
+    *,
+    run_id: str | None = None,
+    drain_timeout_s: float = 60.0,
+    trace: bool = False,
+    keep_records: bool = False,
 ) -> dict[str, Any]:
-    """Run `document` on the live engine (Redis and a worker must be up: see fleet.py)."""
+    """Run `document` on the live engine (Redis and a worker must be up: see fleet.py).
+
+    A simulation has no Run row: the domain records it wrote (bookings, read models, the
+    outbox) are deleted once summarised, unless `keep_records`, which also stores its audit
+    log in the database (as a Run's is)."""
     run = run_id or uuid.uuid4().hex[:12]
     driver = Driver(run, document, drain_timeout_s=drain_timeout_s, trace=trace)
+    summary: dict[str, Any] = {}
     try:
         result = driver.execute()
         summary = build_summary(run, driver.plan, result)
+        if keep_records:
+            summary["audit"] = {"stored": audit.persist(run), "limit": audit.MAX_STORED}
     finally:
         driver.cleanup()
+        if not keep_records and any(section in summary for section in DOMAIN_SECTIONS):
+            records_delete(run_id=run)
     summary["run"] = {"id": run, "duration_s": driver.duration_s, "seed": driver.seed, "speed": driver.speed}
     return summary
 

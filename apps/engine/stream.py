@@ -5,13 +5,26 @@ last second, latency percentiles over the last second (refreshed once a second: 
 histograms is the costly part), waiting lines, in-flight work, replicas, health and breaker
 states, per node, instance and edge. So a viewer that skips frames (a slow client, a late
 joiner) loses resolution, never state. Every frame carries `seq`, which rises by one per
-frame of the run; the latest frame is also kept in Redis so a viewer that connects mid-run
-gets it at once as its `snapshot`.
+frame of the run, and `computed_at`, the wall-clock time (Unix seconds) it was published,
+from which a viewer can tell how late it arrived; the latest frame is also kept in Redis so a
+viewer that connects mid-run gets it at once as its `snapshot`.
+
+A frame also carries `events`: the audit log entries (apps/engine/audit.py) appended since the
+previous frame, at most MAX_EVENTS of them (the newest; `events_skipped` says how many older
+ones were left out), read with one Lua call (LLEN + LRANGE from the last index seen) in the
+frame's round trip. The stored series keeps no events: the audit log is stored on its own.
+
+And `incidents`: the faults fired so far (the newest MAX_INCIDENTS, from the driver's fault
+log the sample carries) with when each fired and was undone, and, as the run summary's
+fault_timings has them, when a load balancer detected it (took the instance out of rotation)
+and when it recovered (back in rotation, or a stopped consumer's backlog drained).
 
 Nothing here blocks the driver: it only parks each sample for the stream's own thread, which
 builds the frame and hands it to the channel layer through one event loop per process (a
-daemon thread), fire and forget. channels-redis drops messages for a viewer whose channel is
-full (its capacity) instead of waiting for it.
+daemon thread), fire and forget. Each web process subscribes once per run and fans a frame
+out to its own viewers, each of which keeps only the newest frame it has not been sent
+(apps/live/fanout.py); channels-redis drops messages for a subscription whose channel is full
+(its capacity) instead of waiting for it.
 """
 
 import asyncio
@@ -26,11 +39,12 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from apps.engine.physics.percentiles import LatencyHistogram, bucket_value
+from apps.engine.physics.percentiles import window_histogram
 from apps.engine.runtime import keys
-from apps.engine.runtime.driver import Sample
+from apps.engine.runtime.driver import RESTORES, Sample
 from apps.engine.runtime.plan import CONSUMER_KINDS, Plan
 from apps.engine.runtime.redis import client
+from apps.engine.runtime.summary import health_timings
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +53,21 @@ LATENCY_EVERY_S = 1.0  # percentiles are over the last second (wall clock), refr
 SERIES_INTERVAL_S = 0.5  # the stored time series keeps at most 2 points per run second
 FRAME_TTL_S = 24 * 3600  # the latest frame outlives a control worker that died mid-run, not forever
 MAX_IN_FLIGHT = 50  # group_sends not yet done before new frames are dropped (a stuck channel layer)
+MAX_EVENTS = 200  # audit entries carried by one frame (the newest; the rest are counted as skipped)
+MAX_INCIDENTS = 20  # faults carried by a frame's `incidents` (the newest)
+INCIDENT_FIELDS = ("action", "target", "instance", "live", "fired_at_s", "undone_at_s")
 REQUEST_OUTCOMES = ("completed", "failed", "rejected", "timed_out")
 MESSAGE_OUTCOMES = ("delivered", "dead_lettered", "rejected", "dropped", "duplicates", "redelivered")
+
+
+# The audit entries after index ARGV[1], at most ARGV[2] of them (the newest), and the list's
+# length: atomic, so the window is never shifted by entries appended between two commands.
+NEW_EVENTS_LUA = """
+local total = redis.call('LLEN', KEYS[1])
+local start = math.max(tonumber(ARGV[1]), total - tonumber(ARGV[2]))
+if start >= total then return {total, {}} end
+return {total, redis.call('LRANGE', KEYS[1], start, total - 1)}
+"""
 
 
 def run_group(run_id: str) -> str:
@@ -105,11 +132,7 @@ publisher = Publisher()
 
 def _window_percentiles(now: Mapping[int, int], then: Mapping[int, int]) -> dict[str, float] | None:
     """p50/p95/p99 of the latencies observed between two cumulative bucket counts."""
-    histogram = LatencyHistogram()
-    for index, count in now.items():
-        added = count - then.get(index, 0)
-        if added > 0:
-            histogram.add(bucket_value(index), added)
+    histogram = window_histogram(now, then)
     if histogram.count == 0:
         return None
     return {f"p{p}": round(histogram.percentile(p), 2) for p in (50, 95, 99)}
@@ -133,6 +156,11 @@ class RunStream:
         self.last: dict[str, Any] | None = None
         self.series: list[dict[str, Any]] = []
         self.r = client()
+        self.new_events = self.r.register_script(NEW_EVENTS_LUA)
+        self.events_seen = 0  # audit entries already carried by a frame
+        self.events: list[dict[str, Any]] = []  # those read for the frame being built
+        self.events_skipped = 0
+        self.drained_at: dict[tuple[str, str, float], float] = {}  # stopped consumers' backlog gone (run s)
         # (run time, counters) of the samples of the last second, for rates
         self.history: deque[tuple[float, dict[str, float]]] = deque()
         # latency percentiles over the last second, refreshed once a second (histograms are big)
@@ -192,7 +220,7 @@ class RunStream:
         with self._emitting:
             self.status = status
             frame = dict(self.last) if self.last else self.empty_frame()
-            frame.update(type="status", status=status)
+            frame.update(type="status", status=status, events=[], events_skipped=0)  # carried by the last frame
             try:
                 self.emit(frame)
             except Exception:
@@ -217,16 +245,19 @@ class RunStream:
         }  # fmt: skip
 
     def read(self) -> dict[str, dict[str, Any]]:
-        """Node states, and once a second the latency histograms, in one round trip."""
+        """Node states, the new audit entries, and once a second the latency histograms, in
+        one round trip."""
         now = time.monotonic()
         refresh = now >= self.latency_due
         pipe = self.r.pipeline(transaction=False)
+        self.new_events(keys=[keys.audit(self.run_id)], args=[self.events_seen, MAX_EVENTS], client=pipe)
         for node_id in self.plan.nodes:
             pipe.get(keys.node(self.run_id, node_id))
         if refresh:
             for scope in self.latency_scopes:
                 pipe.hgetall(keys.latency(self.run_id, scope))
-        replies = pipe.execute()
+        events_reply, *replies = pipe.execute()
+        self.take_events(int(events_reply[0]), events_reply[1])
         count = len(self.plan.nodes)
         states = {
             node_id: json.loads(raw) if raw else {}
@@ -244,6 +275,37 @@ class RunStream:
             }
             self.histograms = histograms
         return states
+
+    def take_events(self, total: int, raw: list[bytes]) -> None:
+        """Keep the entries read for this frame; count those left out (older than the newest
+        MAX_EVENTS since the last frame)."""
+        self.events_skipped = max(0, total - self.events_seen - len(raw))
+        self.events_seen = max(self.events_seen, total)
+        self.events = []
+        for item in raw:
+            try:
+                self.events.append(json.loads(item))
+            except ValueError:
+                self.events_skipped += 1
+
+    def cqrs_counts(self, stats: dict[str, float]) -> dict[str, int] | None:
+        """Commands accepted and declined by the write models, reads (stale ones too) and
+        projected events of the read models: counters the driver's sample already holds."""
+        writers = [n.id for n in self.plan.nodes.values() if n.props.get("behaviour") == "reservations"]
+        readers = [n.id for n in self.plan.nodes.values() if n.kind == "read_model"]
+        if not writers and not readers:
+            return None
+
+        def total(ids: list[str], name: str) -> int:
+            return sum(int(stats.get(f"node:{node_id}:{name}", 0)) for node_id in ids)
+
+        return {
+            "writes": total(writers, "accepted"),
+            "declined": total(writers, "declined"),
+            "reads": total(readers, "reads"),
+            "stale_reads": total(readers, "stale_reads"),
+            "projected": total(readers, "projected"),
+        }
 
     def build(self, sample: Sample) -> dict[str, Any]:
         stats: dict[str, float] = sample.values.get("stats", {})
@@ -283,7 +345,36 @@ class RunStream:
         frame["edges"] = {
             edge.id: self.edge_frame(edge.id, edge.source, states, stats, rate) for edge in self.call_edges
         }
+        cqrs = self.cqrs_counts(stats)
+        if cqrs is not None:
+            frame["cqrs"] = cqrs
+        frame["events"] = self.events
+        frame["events_skipped"] = self.events_skipped
+        frame["incidents"] = self.incidents(sample, states, depths)
         return frame
+
+    def incidents(
+        self, sample: Sample, states: dict[str, dict[str, Any]], depths: dict[str, int]
+    ) -> list[dict[str, Any]]:
+        """The faults fired so far (restores end them: not listed) with detection and recovery."""
+        faults = [f for f in sample.values.get("faults", []) if f.get("action") not in RESTORES]
+        changes = [c for state in states.values() for c in state.get("health_changes") or []]
+        out = []
+        for fault in faults[-MAX_INCIDENTS:]:
+            incident = {key: fault[key] for key in INCIDENT_FIELDS if key in fault}
+            incident["detected_after_s"] = incident["recovered_after_s"] = None
+            undone = fault.get("undone_at_s")
+            if fault["action"] in ("kill_instance", "kill_zone"):
+                incident.update(health_timings(self.plan, fault, changes))
+            elif fault["action"] == "stop_consumer" and undone is not None:
+                key = (fault["action"], fault["target"], float(fault.get("fired_at_s", 0)))
+                boxes = [f"box:{box}" for box, (_, group) in self.plan.mailboxes().items() if fault["target"] in group]
+                if key not in self.drained_at and all(depths.get(box, 0) == 0 for box in boxes):
+                    self.drained_at[key] = float(sample.t)
+                if key in self.drained_at:
+                    incident["recovered_after_s"] = round(max(0.0, self.drained_at[key] - float(undone)), 3)
+            out.append(incident)
+        return out
 
     def node_frame(
         self,
@@ -321,6 +412,7 @@ class RunStream:
                     "standby": bool(instance.get("standby")),
                     "busy": int(instance.get("busy", 0)),
                     "waiting": waiting.get(name, 0),
+                    "rps": rate(f"inst:{node_id}/{name}:processed"),  # a standby in rotation serves
                 }
                 for name, instance in instances.items()
                 if not instance.get("retired")
@@ -361,6 +453,7 @@ class RunStream:
         self.seq += 1
         frame["seq"] = self.seq
         frame["status"] = self.status
+        frame["computed_at"] = round(time.time(), 3)  # wall clock (Unix seconds): a viewer's delay
         self.last = frame
         self.r.set(frame_key(self.run_id), json.dumps(frame), ex=FRAME_TTL_S)
         publisher.send(run_group(self.run_id), {"type": "run.frame", "frame": frame})
@@ -380,8 +473,23 @@ SERIES_NODE_FIELDS = ("processed", "errors", "rps", "depth", "p95", "busy", "rep
 SERIES_EDGE_FIELDS = ("calls", "errors", "p95", "breaker", "cut")
 
 
+def _series_node(node: dict[str, Any]) -> dict[str, Any]:
+    """A node as stored in the series: its main figures and, for replay, each instance's
+    alive/standby state (not its busy slots or waiting line)."""
+    out = {key: node[key] for key in SERIES_NODE_FIELDS if key in node}
+    instances = node.get("instances")
+    if isinstance(instances, dict):
+        out["instances"] = {
+            name: {"alive": bool(instance.get("alive")), "standby": bool(instance.get("standby"))}
+            for name, instance in instances.items()
+        }
+    return out
+
+
 def series_point(frame: dict[str, Any]) -> dict[str, Any]:
-    """A frame as stored in the run's series: the main figures, without the instance detail."""
+    """A frame as stored in the run's series: the main figures and each instance's health (what
+    a replay draws), without the rest of the instance detail and without the audit entries
+    (`events`: the audit log is stored on its own)."""
 
     def pick(values: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
         return {key: values[key] for key in fields if key in values}
@@ -392,7 +500,7 @@ def series_point(frame: dict[str, Any]) -> dict[str, Any]:
         "requests": frame.get("requests", {}),
         "messages": frame.get("messages", {}),
         "latency_ms": frame.get("latency_ms"),
-        "nodes": {node_id: pick(node, SERIES_NODE_FIELDS) for node_id, node in frame.get("nodes", {}).items()},
+        "nodes": {node_id: _series_node(node) for node_id, node in frame.get("nodes", {}).items()},
         "edges": {edge_id: pick(edge, SERIES_EDGE_FIELDS) for edge_id, edge in frame.get("edges", {}).items()},
     }
 

@@ -1,19 +1,21 @@
 """Websocket consumers. They only move messages; the work happens elsewhere."""
 
-import asyncio
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.engine.selectors import run_get, run_snapshot
-from apps.engine.stream import run_group
+from apps.live.fanout import Outbox, fanout
 from apps.live.groups import scenario_group
 from apps.scenarios.selectors import scenario_get
 
+SNAPSHOT_EVERY_S = 0.5  # a viewer's snapshot requests are answered at most this often
+
 
 class ScenarioConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
-    """Tells everyone looking at a scenario when its owner saves a new revision."""
+    """Tells everyone looking at a scenario when its owner saves a new revision or starts a run."""
 
     group: str | None = None
 
@@ -37,19 +39,33 @@ class ScenarioConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def scenario_saved(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "scenario.saved", "revision": event["revision"], "name": event["name"]})
 
+    async def run_started(self, event: dict[str, Any]) -> None:
+        fields = ("run_id", "stream", "speed", "duration_s")
+        await self.send_json({"type": "run.started", **{name: event[name] for name in fields}})
+
 
 class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """Streams a run's live frames (apps/engine/stream.py) to one viewer.
 
     On connect the viewer gets the run's current state as a `snapshot`, then every newer
     frame. A viewer that reads slower than frames come keeps only the newest frame waiting:
-    each frame is the run's whole picture, so skipping one loses resolution, not state.
+    each frame is the run's whole picture, so skipping one loses resolution, not state. A
+    viewer that sees a gap in `seq` may ask for a fresh snapshot: `{"type": "snapshot"}`.
+
+    The viewer does not join the run's group itself: the viewers of a run in this process share
+    one subscription, which encodes each frame once and offers it to each viewer's outbox
+    (apps/live/fanout.py).
     """
 
-    group: str | None = None
-    sent_seq = -1
-    waiting: dict[str, Any] | None = None
-    sender: "asyncio.Task[None] | None" = None
+    run_id = ""
+    snapshot_at = -SNAPSHOT_EVERY_S
+    outbox: Outbox | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # also when the server drops the connection without a disconnect
+            await self._leave()
 
     async def connect(self) -> None:
         run_id = self.scope["url_route"]["kwargs"]["run_id"]
@@ -57,34 +73,49 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if run is None:
             await self.close(code=4404)
             return
-        self.group = run_group(run.id)
-        await self.channel_layer.group_add(self.group, self.channel_name)  # before the snapshot: no gap
+        self.run_id = run.id
+        outbox = Outbox(self._send_text, channel_name=self.channel_name)
+        await fanout().join(run.id, outbox)  # subscribed before the snapshot: no gap
+        self.outbox = outbox
         await self.accept()
-        snapshot = await database_sync_to_async(run_snapshot)(run_id=run.id)
-        if snapshot is not None:
-            self.sent_seq = int(snapshot["seq"])
-            await self.send_json(snapshot)
+        await self._send_snapshot()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        if self.sender is not None:
-            self.sender.cancel()
+        await self._leave()
+
+    async def _leave(self) -> None:
+        outbox, self.outbox = self.outbox, None
+        if outbox is not None:
+            outbox.close()
+            await fanout().leave(self.run_id, outbox)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Viewers only listen; the owner stops a run or fires faults through the JSON API."""
-
-    async def run_frame(self, event: dict[str, Any]) -> None:
-        frame = event["frame"]
-        if frame["seq"] <= self.sent_seq or (self.waiting is not None and frame["seq"] <= self.waiting["seq"]):
+        """Viewers only listen (the owner stops a run or fires faults through the JSON API),
+        except to ask again for the whole picture, `{"type": "snapshot"}`, after a gap in `seq`.
+        Asking more often than every SNAPSHOT_EVERY_S is ignored."""
+        if not (isinstance(content, dict) and content.get("type") == "snapshot" and self.outbox):
             return
-        self.waiting = frame  # replaces an older frame this viewer has not been sent yet
-        if self.sender is None or self.sender.done():
-            self.sender = asyncio.ensure_future(self._send_waiting())
+        now = time.monotonic()
+        if now - self.snapshot_at < SNAPSHOT_EVERY_S:
+            return
+        await self._send_snapshot()
 
-    async def _send_waiting(self) -> None:
-        while self.waiting is not None:
-            frame, self.waiting = self.waiting, None
-            if frame["seq"] > self.sent_seq:
-                self.sent_seq = frame["seq"]
-                await self.send_json(frame)
+    async def _send_snapshot(self) -> None:
+        """The run's current state as a `snapshot` (sent even when its `seq` was sent before).
+        No frame leaves meanwhile, and none older than the snapshot after it."""
+        outbox = self.outbox
+        if outbox is None:
+            return
+        self.snapshot_at = time.monotonic()
+        outbox.hold()
+        seq = -1
+        try:
+            snapshot = await database_sync_to_async(run_snapshot)(run_id=self.run_id)
+            if snapshot is not None:
+                seq = int(snapshot["seq"])
+                await self.send_json(snapshot)
+        finally:
+            outbox.release(seq)
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)

@@ -2,7 +2,7 @@
  * The canvas editor's entry point: reads the page's data (topology-data, kinds-data,
  * editor-config), builds the canvas and wires the modules together. Each module does one
  * thing (see their headers); this file only connects them and exposes
- * `window.playgroundEditor` for tests and later features (live runs).
+ * `window.playgroundEditor` for tests; live runs (static/live/live-view.js) hook in here.
  */
 
 import { createCanvas } from "./canvas.js";
@@ -31,6 +31,7 @@ import { createToolbar } from "./toolbar.js";
 import { createUndo } from "./undo.js";
 import { createLiveValidation } from "./validation.js";
 import { createViewport } from "./viewport.js";
+import { createLiveView } from "../live/live-view.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -255,27 +256,46 @@ export function startEditor() {
     }, 1500);
   }
 
+  // --- live mode: while a run streams the canvas is read-only --------------------------
+
+  let liveMode = false;
+  const editingInterface = graph.options.interacting;
+  /** Skip an editing action while a run is live. */
+  const unlessLive = (action) => (...args) => (liveMode ? undefined : action(...args));
+
+  /**
+   * Make the canvas read-only (a run is streaming) or editable again. The palette, the
+   * property panel and the editing tools are inert meanwhile.
+   */
+  function setLiveMode(on) {
+    liveMode = Boolean(on);
+    graph.options.interacting = liveMode ? { nodeMovable: false, edgeMovable: false, magnetConnectable: false, arrowheadMovable: false, vertexMovable: false, vertexAddable: false, vertexDeletable: false, edgeLabelMovable: false } : editingInterface;
+    $("#editor").dataset.live = String(liveMode);
+    for (const element of document.querySelectorAll("#palette, #panel, [data-edit-tools]")) element.inert = liveMode;
+    emit("editor:live", { live: liveMode });
+  }
+
   const actions = {
-    save: () => save?.save(),
-    undo: () => undo?.undo(),
-    redo: () => undo?.redo(),
+    save: unlessLive(() => save?.save()),
+    undo: unlessLive(() => undo?.undo()),
+    redo: unlessLive(() => undo?.redo()),
     copy: () => clipboard?.copy(),
-    cut: () => clipboard?.cut(),
-    paste: () => clipboard?.paste(),
-    duplicate: () => clipboard?.duplicate(),
-    remove: () => commands?.removeSelection(),
+    cut: unlessLive(() => clipboard?.cut()),
+    paste: unlessLive(() => clipboard?.paste()),
+    duplicate: unlessLive(() => clipboard?.duplicate()),
+    remove: unlessLive(() => commands?.removeSelection()),
     selectAll: () => selection.reset(graph.getCells()),
     clearSelection: () => selection.clean(),
-    nudge: (dx, dy) => commands?.nudge(dx, dy),
+    nudge: unlessLive((dx, dy) => commands?.nudge(dx, dy)),
     fit: () => viewport.fit(),
     zoomIn: () => viewport.zoomIn(),
     zoomOut: () => viewport.zoomOut(),
     zoomReset: () => viewport.zoomReset(),
-    layout: () => layout?.run().then((done) => done && viewport.fit()),
+    layout: unlessLive(() => layout?.run().then((done) => done && viewport.fit())),
     exportPng: () => exporter.png(),
     exportSvg: () => exporter.svg(),
     exportJson: () => exporter.json(),
-    import: () => importer?.open(),
+    import: unlessLive(() => importer?.open()),
     help: () => help.toggle(),
     copyShareLink,
   };
@@ -316,8 +336,11 @@ export function startEditor() {
     mode,
     config,
     kinds: catalog.all,
+    isZone,
     getDocument,
     loadDocument,
+    setLiveMode,
+    isLive: () => liveMode,
     getProblems: () => problems,
     validate: () => validation.validateNow(getDocument()),
     save: () => (save ? save.save() : Promise.resolve(false)),
@@ -333,6 +356,18 @@ export function startEditor() {
     actions,
   };
   window.playgroundEditor = api;
+  if (window.uPlot && $("#live-dock")) {
+    api.live = createLiveView({
+      options: {
+        editor: api,
+        uPlot: window.uPlot,
+        dockElement: $("#live-dock"),
+        controlsElement: $("#run-controls"),
+        stageElement: $("#canvas-stage"),
+      },
+    });
+    window.playgroundLive = api.live;
+  }
   emit("editor:ready", { editor: api });
   return api;
 }

@@ -1,6 +1,7 @@
 /**
  * On a shared (read-only) scenario page: listen on /ws/scenarios/<slug>/ and, when the owner
- * saves a new revision, show a notice offering to reload. Reconnects with backoff.
+ * saves a new revision, show a notice offering to reload; when the owner starts a run, tell the
+ * page (`scenario:run-started` on document, which live-view.js listens to). Reconnects with backoff.
  *
  * @param {{element: HTMLElement, options: {slug: string}}} args
  * @returns {{update: () => void, destroy: () => void}}
@@ -34,6 +35,7 @@ export function createScenarioUpdates({ element, options }) {
     socket.addEventListener("message", (event) => {
       const data = JSON.parse(event.data);
       if (data.type === "scenario.saved") show(data.revision, data.name);
+      if (data.type === "run.started") document.dispatchEvent(new CustomEvent("scenario:run-started", { detail: data }));
     });
     socket.addEventListener("close", () => {
       element.dataset.connected = "false";

@@ -61,8 +61,9 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30)
 
 
 @pytest.fixture(scope="session")
-def live_server_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[str]:
-    """Base URL of a real daphne serving the app (fresh database, templates loaded)."""
+def live_server_env(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[dict[str, str]]:
+    """The live server's environment: a fresh database (migrated, templates loaded) and a Redis.
+    `manage.py` commands run with it see what the server sees (e.g. to store a run)."""
     workdir = tmp_path_factory.mktemp("live")
     env = dict(os.environ)
     env.update(
@@ -79,11 +80,22 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: str
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "load_templates"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        yield env
+    finally:
+        if redis is not None:
+            redis.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server_url(tmp_path_factory: pytest.TempPathFactory, live_server_env: dict[str, str]) -> Iterator[str]:
+    """Base URL of a real daphne serving the app (fresh database, templates loaded)."""
+    workdir = tmp_path_factory.mktemp("daphne")
     port = free_port()
     log = open(workdir / "daphne.log", "wb")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-        env=env,
+        env=live_server_env,
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -99,8 +111,51 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: str
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-        if redis is not None:
-            redis.stop()
+
+
+@pytest.fixture(scope="session")
+def live_fleet(live_server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The worker fleet behind the live server, for tests that run scenarios: a hop worker
+    (queue `engine`) and a run driver (queue `control`) on the server's database and Redis."""
+    celery = [sys.executable, "-m", "celery", "-A", "playground", "worker", "--loglevel", "WARNING"]
+    celery += ["--without-gossip", "--without-mingle", "--concurrency", "2"]
+    commands = [
+        [*celery, "-n", f"browser-engine-{os.getpid()}@%h", "-Q", "engine,celery", "--pool", "prefork"],
+        [*celery, "-n", f"browser-control-{os.getpid()}@%h", "-Q", "control", "--pool", "threads"],
+    ]
+    log = open(tmp_path_factory.mktemp("fleet") / "fleet.log", "wb")  # noqa: SIM115 - closed below
+    workers = [
+        subprocess.Popen(command, env=live_server_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        for command in commands
+    ]
+    try:
+        _wait_for_queues(live_server_env["REDIS_URL"], {"engine", "control"})
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        log.close()
+
+
+def _wait_for_queues(broker_url: str, queues: set[str], timeout_s: float = 40) -> None:
+    """Wait until workers consume these queues on the broker."""
+    from celery import Celery
+
+    app = Celery(broker=broker_url)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            replies = app.control.inspect(timeout=0.5).active_queues() or {}
+            if queues <= {queue["name"] for found in replies.values() for queue in found}:
+                return
+        raise RuntimeError(f"no worker consumed {sorted(queues)} within {timeout_s:.0f} s")
+    finally:
+        app.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,13 @@
 client.py       traffic sources: requests, timeouts, retries, the request ledger
 forwarder.py    load balancer, API gateway, CDN, cache: route a call and relay its reply
 worker.py       service, function, database, read model: instances, slots, waiting lines
+database.py     database roles on top of worker.py: routing, replication, failover
 messaging.py    queue and event bus: mailboxes, credits, redelivery, dead letters
 """
 
 from collections.abc import Callable
 
-from apps.engine.nodes import client, forwarder, messaging, worker
+from apps.engine.nodes import client, database, forwarder, messaging, worker
 from apps.engine.runtime.hop import Hop
 
 HANDLERS: dict[str, Callable[[Hop], None]] = {
@@ -19,7 +20,7 @@ HANDLERS: dict[str, Callable[[Hop], None]] = {
     "cache": forwarder.handle,
     "service": worker.handle,
     "function": worker.handle,
-    "database": worker.handle,
+    "database": database.handle,
     "read_model": worker.handle,
     "queue": messaging.handle,
     "event_bus": messaging.handle,

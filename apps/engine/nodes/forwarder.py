@@ -96,9 +96,28 @@ def receive(hop: Hop) -> None:
 
 
 def is_hit(hop: Hop, frame: dict[str, Any]) -> bool:
+    """A cache or CDN holds one entry per operation, filled by the first miss that comes back
+    from the origin and good for `ttl_s`. While the entry is fresh, `hit_ratio` of its
+    requests are answered here (the rest ask for items it does not hold); once it expires
+    every request misses until a miss has refilled it. A CDN only caches queries."""
     if hop.node.kind == "cdn" and frame["opkind"] != "query":
         return False
+    filled = hop.state.get("entries", {}).get(frame["op"])
+    if filled is None or hop.now - float(filled) > float(hop.node.props["ttl_s"]) * 1000.0:
+        hop.count(f"node:{hop.node.id}:cold_misses")
+        frame["fill"] = True
+        return False
     return hop.rng.random() < float(hop.node.props["hit_ratio"])
+
+
+def fill(hop: Hop, frame: dict[str, Any]) -> None:
+    """A miss came back from the origin: the entry is fresh from now (if it was stale)."""
+    entries = hop.state.setdefault("entries", {})
+    filled = entries.get(frame["op"])
+    if filled is None or hop.now - float(filled) > float(hop.node.props["ttl_s"]) * 1000.0:
+        entries[frame["op"]] = round(hop.now, 3)
+        hop.count(f"node:{hop.node.id}:fills")
+        hop.touch()
 
 
 def answer_locally(hop: Hop) -> None:
@@ -106,6 +125,8 @@ def answer_locally(hop: Hop) -> None:
     if frame is None:
         return
     hop.drop_frame(frame["fid"])
+    if frame.get("fill"):
+        fill(hop, frame)
     hop.observe_latency(f"node:{hop.node.id}", hop.now - float(frame["arrived"]))
     calls.reply_to_caller(hop, frame, True)
 
@@ -214,6 +235,8 @@ def relay(hop: Hop, fid: str, call_id: str, ok: bool, why: str, *, local: bool =
     hop.drop_frame(fid)
     if not ok:
         hop.count(f"node:{hop.node.id}:errors")
+    elif frame.get("fill"):
+        fill(hop, frame)
     hop.observe_latency(f"node:{hop.node.id}", hop.now - float(frame["arrived"]))
     calls.reply_to_caller(hop, frame, ok, why)
 

@@ -49,13 +49,14 @@ def publish(hop: Hop) -> None:
     if hop.r.hexists(keys.messages(hop.run), mid):
         return
     boxes = boxes_for(hop, name)
+    data = event.get("data") or {}
     record = json.dumps(
-        {"name": name, "corr": event.get("corr", ""), "t": hop.now, "node": hop.node.id, "boxes": boxes}
+        {"name": name, "corr": event.get("corr", ""), "t": hop.now, "node": hop.node.id, "boxes": boxes, "data": data}
     )
     hop.write(lambda p: p.hset(keys.messages(hop.run), mid, record))
     hop.count("messages:published")
     hop.count(f"node:{hop.node.id}:processed")
-    hop.audit("published", corr=event.get("corr", ""), event=name, mid=mid)
+    hop.audit("published", corr=event.get("corr", ""), event=name, mid=mid, data=data)
     accepted = True
     for box in boxes:
         if hop.node.kind == "queue" and hop.r.llen(keys.mailbox(hop.run, box)) >= int(hop.node.props["max_depth"]):
@@ -68,7 +69,9 @@ def publish(hop: Hop) -> None:
                 hop.command("lpop", keys.mailbox(hop.run, box))
                 settle(hop, json.loads(oldest)["mid"], box, "dropped")
         hop.command("hset", keys.deliveries(hop.run), f"{mid}|{box}", "pending")
-        enqueue(hop, box, {"mid": mid, "name": name, "corr": event.get("corr", "")}, head=False)
+        enqueue(
+            hop, box, {"mid": mid, "name": name, "corr": event.get("corr", ""), "data": data, "at": hop.now}, head=False
+        )
     if reply:
         why = "" if accepted else "queue full"
         hop.send(
@@ -116,6 +119,7 @@ def deliver(hop: Hop, box: str, message: dict[str, Any], entry: str) -> None:
         {
             "node": consumer, "t": "deliver", "box": box, "mid": message["mid"], "name": message["name"],
             "corr": message.get("corr", ""), "inst": instance, "gen": int(gen), "n": attempt,
+            "data": message.get("data") or {}, "at": message.get("at", hop.now),
         }
     )  # fmt: skip
     hop.count(f"box:{box}:deliveries")
@@ -139,7 +143,10 @@ def acknowledge(hop: Hop) -> None:
     outcome = hop.r.hget(keys.deliveries(hop.run), f"{mid}|{box}")
     message_raw = hop.r.hget(keys.messages(hop.run), mid)
     message = json.loads(message_raw) if message_raw else {"name": "", "corr": ""}
-    body = {"mid": mid, "name": message["name"], "corr": message.get("corr", "")}
+    body = {
+        "mid": mid, "name": message["name"], "corr": message.get("corr", ""), "data": message.get("data") or {},
+        "at": message.get("t", hop.now),
+    }  # fmt: skip
     if event["ok"]:
         if outcome == b"delivered":
             hop.count("messages:duplicates")

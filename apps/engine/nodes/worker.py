@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from apps.engine.nodes import calls
+from apps.engine.nodes import behaviour, calls
 from apps.engine.physics.autoscaling import decide, metric_from_counts
 from apps.engine.physics.latency import sample_ms
 from apps.engine.runtime import keys
@@ -63,6 +63,13 @@ def instances(hop: Hop) -> dict[str, dict[str, Any]]:
 
 def new_instance(*, standby: bool = False, zone: str = "", warm_at: float = 0.0) -> dict[str, Any]:
     return {"alive": True, "standby": standby, "busy": 0, "credits": {}, "zone": zone, "gen": 0, "warm_at": warm_at}
+
+
+def working(instance: dict[str, Any]) -> int:
+    """Slots doing work. `busy` also counts the slots offered to mailboxes as credits: a node
+    that serves calls and consumes messages gives a call any slot not working, and a message
+    that then arrives against its credit waits in the line like a call."""
+    return int(instance["busy"]) - sum(instance["credits"].values())
 
 
 def usable(instance: dict[str, Any] | None) -> bool:
@@ -125,7 +132,7 @@ def receive_call(hop: Hop) -> None:
 
 
 def admit(hop: Hop, frame: dict[str, Any], name: str, instance: dict[str, Any]) -> None:
-    if instance["busy"] < concurrency(hop):
+    if working(instance) < concurrency(hop):
         start(hop, frame, instance)
         return
     depth = hop.r.llen(waiting_key(hop, name))
@@ -165,7 +172,7 @@ def start(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None:
     begins = max(hop.now, float(frame["arrived"]))  # never before the call arrived
     frame["started"] = begins
     hop.put_frame(frame)
-    service_ms = service_time_ms(hop, instance)
+    service_ms = max(service_time_ms(hop, instance), behaviour.projection_lag_ms(hop, frame, begins))
     hop.at(begins + service_ms, {"node": hop.node.id, "t": "done", "fid": frame["fid"]})
     if hop.plan.trace:
         record = {"node": hop.node.id, "inst": frame["inst"], "arrived": frame["arrived"], "service_ms": service_ms}
@@ -204,8 +211,10 @@ def next_step(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None
     if frame["stage"] < len(steps):
         calls.call_downstream(hop, frame, steps[frame["stage"]])
         return
-    publish_events(hop, frame)
-    finish(hop, frame, instance, True, "")
+    outcome = behaviour.effect(hop, frame)
+    if not outcome.declined:
+        publish_events(hop, frame, outcome.events)
+    finish(hop, frame, instance, True, outcome.declined)
 
 
 def downstream_reply(hop: Hop, fid: str, call_id: str, ok: bool, why: str, local: Any) -> None:
@@ -240,16 +249,23 @@ def event_name(hop: Hop, frame: dict[str, Any]) -> str | None:
     return names[0]
 
 
-def publish_events(hop: Hop, frame: dict[str, Any]) -> None:
-    name = event_name(hop, frame)
-    for edge in hop.node.publishes_to():
-        message = name if name is not None else (frame["name"] if hop.node.kind == "function" else None)
-        if message is None or not edge.carries(message) or edge.id in hop.state.get("cut_edges", []):
-            continue
-        mid = hashlib.blake2b(f"{frame['fid']}|{edge.id}".encode(), digest_size=8).hexdigest()
-        hop.send({"node": edge.target, "t": "publish", "mid": mid, "name": message, "corr": frame.get("corr", "")})
-        hop.count(f"node:{hop.node.id}:published")
-        hop.audit("publish", corr=frame.get("corr", ""), event=message, to=edge.target, mid=mid)
+def publish_events(hop: Hop, frame: dict[str, Any], chosen: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+    """Publish along every publish edge that carries the event: the events a domain behaviour
+    chose (with their data), else the node's own event for this work (`event_name`)."""
+    if chosen is None:
+        name = event_name(hop, frame)
+        name = name if name is not None else (frame["name"] if hop.node.kind == "function" else None)
+        chosen = [(name, {})] if name is not None else []
+    for index, (message, data) in enumerate(chosen):
+        for edge in hop.node.publishes_to():
+            if not edge.carries(message) or edge.id in hop.state.get("cut_edges", []):
+                continue
+            suffix = f"|{index}" if index else ""
+            mid = hashlib.blake2b(f"{frame['fid']}|{edge.id}{suffix}".encode(), digest_size=8).hexdigest()
+            corr = frame.get("corr", "")
+            hop.send({"node": edge.target, "t": "publish", "mid": mid, "name": message, "corr": corr, "data": data})
+            hop.count(f"node:{hop.node.id}:published")
+            hop.audit("publish", corr=corr, event=message, to=edge.target, mid=mid)
 
 
 def finish_answer(hop: Hop, frame: dict[str, Any], ok: bool, why: str) -> None:
@@ -269,8 +285,17 @@ def finish(hop: Hop, frame: dict[str, Any], instance: dict[str, Any], ok: bool, 
         hop.count(f"node:{hop.node.id}:errors")
     hop.count(f"inst:{hop.node.id}/{frame['inst']}:processed")
     hop.observe_latency(f"node:{hop.node.id}", hop.now - float(frame["arrived"]))
+    arrived = float(frame["arrived"])
+    timing = {
+        "instance": frame["inst"], "ok": ok, "arrived": round(arrived, 2),
+        "wait_ms": round(float(frame.get("started", arrived)) - arrived, 2), "total_ms": round(hop.now - arrived, 2),
+    }  # fmt: skip
+    if why:
+        timing["why"] = why
     if frame["kind"] == "msg":
-        hop.audit("handled", corr=frame.get("corr", ""), event=frame["name"], ok=ok, instance=frame["inst"])
+        hop.audit("handled", corr=frame.get("corr", ""), event=frame["name"], **timing)
+    else:
+        hop.audit("served", corr=frame.get("corr", ""), op=frame["name"], **timing)
     finish_answer(hop, frame, ok, why)
     refill(hop, frame["inst"], instance)
 
@@ -280,9 +305,8 @@ def refill(hop: Hop, name: str, instance: dict[str, Any]) -> None:
     if not usable(instance):
         return
     key = waiting_key(hop, name)
-    waiting = (
-        hop.r.lrange(key, 0, concurrency(hop) - instance["busy"] - 1) if instance["busy"] < concurrency(hop) else []
-    )
+    free = concurrency(hop) - working(instance)
+    waiting = hop.r.lrange(key, 0, free - 1) if free > 0 else []
     for raw in waiting:
         fid = raw.decode()
         frame = hop.frame(fid)
@@ -329,7 +353,8 @@ def receive_message(hop: Hop) -> None:
     frame: dict[str, Any] = {
         "fid": fid, "kind": "msg", "mid": event["mid"], "box": box, "name": event["name"], "opkind": "event",
         "corr": event.get("corr", ""), "rid": event.get("corr", ""), "op": event["name"], "client": "",
-        "arrived": hop.now, "stage": 0, "inst": name, "n": event["n"],
+        "arrived": hop.now, "stage": 0, "inst": name, "n": event["n"], "data": event.get("data") or {},
+        "at": event.get("at", hop.now),
     }  # fmt: skip
     if instance is None or not usable(instance) or hop.state.get("stopped") or instance["gen"] != event.get("gen"):
         ack(hop, frame, ok=False, requeue=True)

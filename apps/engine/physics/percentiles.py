@@ -118,3 +118,14 @@ class LatencyHistogram:
         histogram.min_ms = math.inf if data["min"] is None else float(data["min"])
         histogram.max_ms = float(data["max"])
         return histogram
+
+
+def window_histogram(now: Mapping[int, int], then: Mapping[int, int]) -> LatencyHistogram:
+    """The latencies observed between two snapshots of a cumulative bucket count
+    (bucket index -> count): what a window of a run saw, on its own."""
+    histogram = LatencyHistogram()
+    for index, count in now.items():
+        added = count - then.get(index, 0)
+        if added > 0:
+            histogram.add(bucket_value(index), added)
+    return histogram

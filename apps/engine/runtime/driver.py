@@ -31,6 +31,8 @@ UNDO = {
     "stop_consumer": "start_consumer",
     "cut_edge": "restore_edge",
 }
+RESTORES = {undo: action for action, undo in UNDO.items()}  # restore_instance -> kill_instance, ...
+SAMPLED_FAULTS = 20  # fault log entries a sample carries (the newest), for the live incidents
 
 
 @dataclass
@@ -204,20 +206,34 @@ class Driver:
     def fire(self, fault: dict[str, Any], *, live: bool = False) -> None:
         record = {**fault, "fired_at_s": round(self.now_s(), 3), "live": live}
         self.fault_log.append(record)
-        self.active_faults.append(fault)
+        if fault["action"] in RESTORES:  # a restore (e.g. from the Chaos tab) ends the fault it undoes
+            self.end_fault(RESTORES[fault["action"]], fault)
+        else:
+            self.active_faults.append(fault)
         self.dispatch(fault, fault["action"], fault)
 
-    def undo(self, fault: dict[str, Any]) -> None:
-        if fault in self.active_faults:
-            self.active_faults.remove(fault)
+    def end_fault(self, action: str, like: dict[str, Any]) -> None:
+        """Mark the oldest open fault `action` on the same target (and instance) undone now."""
+
+        def same(fault: dict[str, Any]) -> bool:
+            instance = like.get("instance")
+            return (
+                fault.get("action") == action
+                and fault.get("target") == like["target"]
+                and (instance is None or fault.get("instance") == instance)
+            )
+
+        for active in self.active_faults:
+            if same(active):
+                self.active_faults.remove(active)
+                break
         for record in self.fault_log:
-            if (
-                record.get("action") == fault["action"]
-                and record.get("target") == fault["target"]
-                and "undone_at_s" not in record
-            ):
+            if same(record) and "undone_at_s" not in record:
                 record["undone_at_s"] = round(self.now_s(), 3)
                 break
+
+    def undo(self, fault: dict[str, Any]) -> None:
+        self.end_fault(fault["action"], fault)
         action = fault["action"]
         if action == "add_latency":
             self.dispatch(fault, "add_latency", {**fault, "latency_ms": 0})
@@ -282,7 +298,8 @@ class Driver:
         for name, depth in depths.items():
             self.max_depth[name] = max(self.max_depth.get(name, 0), depth)
         stats = {k.decode(): float(v) for k, v in self.r.hgetall(keys.stats(self.run)).items()}
-        sample = Sample(round(self.now_s(), 3), {"depths": depths, "stats": stats})
+        faults = [dict(record) for record in self.fault_log[-SAMPLED_FAULTS:]]
+        sample = Sample(round(self.now_s(), 3), {"depths": depths, "stats": stats, "faults": faults})
         self.samples.append(sample)
         if self.on_sample is not None:
             self.on_sample(sample)

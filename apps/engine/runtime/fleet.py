@@ -73,10 +73,14 @@ def engine_worker_running(timeout_s: float = 1.0, queue: str = ENGINE_QUEUE) -> 
 
 
 def start_worker(
-    *, concurrency: int = 2, pool: str = "prefork", log_file: str | None = None
+    *, concurrency: int = 2, pool: str = "prefork", log_file: str | None = None, database: str | None = None
 ) -> "subprocess.Popen[bytes]":
+    """An engine worker (hops). Domain behaviours write to the database, so it gets this
+    process's database (the test database, under the tests)."""
     env = dict(os.environ)
     env["REDIS_URL"] = settings.REDIS_URL
+    if database:
+        env["DATABASE_URL"] = database
     command = [
         sys.executable, "-m", "celery", "-A", "playground", "worker", "-Q", f"{ENGINE_QUEUE},celery",
         "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "WARNING",
@@ -102,6 +106,14 @@ def database_url() -> str:
         port = f":{db['PORT']}" if db.get("PORT") else ""
         return f"postgres://{credentials}{db.get('HOST') or 'localhost'}{port}/{quote(name, safe='')}"
     raise RuntimeError(f"cannot hand the {db['ENGINE']} database to a worker process")
+
+
+def shared_database_url() -> str | None:
+    """This process's database for a worker, or None when it cannot be shared (in memory)."""
+    try:
+        return database_url()
+    except RuntimeError:
+        return None
 
 
 def start_control_worker(
@@ -143,7 +155,7 @@ def ensure_fleet(*, start_worker_if_missing: bool = True, control: bool = False)
     running = consumed_queues()
     starting: list[str] = []
     if start_worker_if_missing and ENGINE_QUEUE not in running:
-        fleet.workers.append(start_worker())
+        fleet.workers.append(start_worker(database=shared_database_url()))
         starting.append(ENGINE_QUEUE)
     if control and CONTROL_QUEUE not in running:
         fleet.workers.append(start_control_worker(database=database_url()))

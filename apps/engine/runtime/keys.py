@@ -87,3 +87,13 @@ def health(run: str) -> str:
 
 def trace(run: str) -> str:
     return f"pg:{run}:trace"
+
+
+def db_acks(run: str, node_id: str) -> str:
+    """A database's recently acknowledged writes (sorted set: correlation id -> ack time)."""
+    return f"pg:{run}:dbacks:{node_id}"
+
+
+def db_lost(run: str, node_id: str) -> str:
+    """Correlation ids of acknowledged writes a database lost in a failover (capped list)."""
+    return f"pg:{run}:dblost:{node_id}"

@@ -5,9 +5,11 @@ and every (message, mailbox) delivery still pending once the run has drained."""
 import json
 from typing import Any
 
+from apps.engine.nodes.database import staleness_bound_ms
 from apps.engine.physics.availability import format_downtime_per_year, nines
 from apps.engine.physics.percentiles import LatencyHistogram, bucket_value
 from apps.engine.runtime import keys
+from apps.engine.runtime.domain_summary import domain_sections
 from apps.engine.runtime.driver import DriverResult
 from apps.engine.runtime.plan import Plan
 from apps.engine.runtime.redis import client
@@ -97,6 +99,13 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
     summary["downtime_per_year"] = format_downtime_per_year(summary["availability"])
     for node in plan.nodes.values():
         summary["nodes"][node.id] = node_summary(run, plan, node.id, stats, result)
+    # Data a failover lost with async replication (acknowledged, then gone with the primary):
+    # a property of the drawn architecture, unlike `lost` (the engine's own ledger, always 0).
+    summary["lost_acknowledged_writes"] = sum(
+        node["database"]["lost_acknowledged_writes"] for node in summary["nodes"].values() if "database" in node
+    )
+    lag = {n.id: _latency(run, f"lag:{n.id}", stats) for n in plan.nodes.values() if n.kind == "read_model"}
+    summary.update(domain_sections(run, plan, stats, lag))
     summary["faults"] = [fault_timings(plan, fault, summary["nodes"], result) for fault in result.faults]
     if plan.trace:
         summary["trace"] = [json.loads(raw) for raw in r.lrange(keys.trace(run), 0, -1)]
@@ -107,24 +116,13 @@ def fault_timings(plan: Plan, fault: dict[str, Any], nodes: dict[str, Any], resu
     """Detection: when a load balancer took a failed instance out of rotation; recovery: when
     it was back in (instance faults), or when the backlog it caused had drained (consumers)."""
     out = dict(fault)
-    fired, undone = fault.get("fired_at_s"), fault.get("undone_at_s")
+    undone = fault.get("undone_at_s")
     action = fault["action"]
     if action in ("kill_instance", "kill_zone"):
-        targets = (
-            {fault["target"]}
-            if action == "kill_instance"
-            else {n.id for n in plan.nodes.values() if n.zone == fault["target"]}
-        )
         changes = [
-            change
-            for node in nodes.values()
-            for change in node.get("load_balancer", {}).get("health_changes", [])
-            if change["target"].split("/", 1)[0] in targets
+            change for node in nodes.values() for change in node.get("load_balancer", {}).get("health_changes", [])
         ]
-        down = [c["t"] / 1000 for c in changes if not c["healthy"] and fired is not None and c["t"] / 1000 >= fired]
-        up = [c["t"] / 1000 for c in changes if c["healthy"] and undone is not None and c["t"] / 1000 >= undone]
-        out["detected_after_s"] = round(min(down) - fired, 3) if down and fired is not None else None
-        out["recovered_after_s"] = round(min(up) - undone, 3) if up and undone is not None else None
+        out.update(health_timings(plan, fault, changes))
     elif action == "stop_consumer" and undone is not None:
         boxes = [f"box:{box}" for box, (_, consumers) in plan.mailboxes().items() if fault["target"] in consumers]
         drained = [
@@ -134,6 +132,25 @@ def fault_timings(plan: Plan, fault: dict[str, Any], nodes: dict[str, Any], resu
         ]
         out["recovered_after_s"] = round(drained[0] - undone, 3) if drained else None
     return out
+
+
+def health_timings(plan: Plan, fault: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Detection and recovery of an instance or zone fault, from the load balancers' health
+    changes ({t (ms of run time), target "node/instance", healthy}): the first change to
+    unhealthy of the target after the fault fired, the first back to healthy after it was undone."""
+    fired, undone = fault.get("fired_at_s"), fault.get("undone_at_s")
+    targets = (
+        {fault["target"]}
+        if fault["action"] == "kill_instance"
+        else {n.id for n in plan.nodes.values() if n.zone == fault["target"]}
+    )
+    mine = [c for c in changes if str(c.get("target", "")).split("/", 1)[0] in targets]
+    down = [c["t"] / 1000 for c in mine if not c["healthy"] and fired is not None and c["t"] / 1000 >= fired]
+    up = [c["t"] / 1000 for c in mine if c["healthy"] and undone is not None and c["t"] / 1000 >= undone]
+    return {
+        "detected_after_s": round(min(down) - fired, 3) if down and fired is not None else None,
+        "recovered_after_s": round(min(up) - undone, 3) if up and undone is not None else None,
+    }
 
 
 def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], result: DriverResult) -> dict[str, Any]:
@@ -163,6 +180,18 @@ def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], re
         }
     if node.kind == "load_balancer":
         out["load_balancer"] = lb_section(node_id, stats, state)
+    if node.kind in ("cache", "cdn"):
+        hits = int(stats.get(f"node:{node_id}:hits", 0))
+        out["cache"] = {
+            "hits": hits,
+            "misses": processed - hits,
+            "hit_ratio": round(hits / processed, 4) if processed else None,
+            "cold_misses": int(stats.get(f"node:{node_id}:cold_misses", 0)),
+            "fills": int(stats.get(f"node:{node_id}:fills", 0)),
+            "ttl_s": float(node.props["ttl_s"]),
+        }
+    if node.kind == "database":
+        out["database"] = database_section(run, node_id, node.props, stats, state)
     if node.kind in ("queue", "event_bus"):
         out["mailboxes"] = {
             box: {
@@ -190,4 +219,41 @@ def lb_section(node_id: str, stats: dict[str, float], state: dict[str, Any]) -> 
         "requests": sent,
         "stickiness": round(stats.get(f"lb:{node_id}:same", 0.0) / repeats, 4) if repeats else None,
         "health_changes": state.get("health_changes", []),
+    }
+
+
+def database_section(
+    run: str, node_id: str, props: dict[str, Any], stats: dict[str, float], state: dict[str, Any]
+) -> dict[str, Any]:
+    """Roles, reads by role, and each failover with the acknowledged writes it lost (writes
+    the primary had confirmed that had not reached a replica when it died)."""
+    replication = str(props.get("replication", "async"))
+    lag_ms = float(props.get("replication_lag_ms", 0))
+    db = state.get("db", {})
+    lost_ids = [raw.decode() for raw in client().lrange(keys.db_lost(run, node_id), 0, -1)]
+    return {
+        "replication": replication,
+        "replication_lag_ms": lag_ms,
+        "read_staleness_bound_ms": staleness_bound_ms(replication, lag_ms),
+        "primary": state.get("primary", "0"),
+        "writes": int(stats.get(f"db:{node_id}:writes", 0)),
+        "writes_refused": int(stats.get(f"db:{node_id}:refused", 0)),
+        "write_latency_ms": _latency(run, f"db:{node_id}:write", stats),
+        "reads_primary": int(stats.get(f"db:{node_id}:reads_primary", 0)),
+        "reads_replicas": int(stats.get(f"db:{node_id}:reads_replicas", 0)),
+        "lost_acknowledged_writes": int(db.get("lost", 0)),
+        "lost_writes": lost_ids,
+        "failovers": [_failover(record) for record in db.get("failovers", [])],
+    }
+
+
+def _failover(record: dict[str, Any]) -> dict[str, Any]:
+    killed, promoted = record["killed_at"] / 1000.0, record.get("promoted_at")
+    return {
+        "killed_at_s": round(killed, 3),
+        "promoted_at_s": round(promoted / 1000.0, 3) if promoted is not None else None,
+        "took_s": round(promoted / 1000.0 - killed, 3) if promoted is not None else None,
+        "old_primary": record["old_primary"],
+        "new_primary": record.get("new_primary"),
+        "lost_acknowledged_writes": int(record.get("lost", 0)),
     }

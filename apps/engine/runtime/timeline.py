@@ -7,7 +7,7 @@ difference between consecutive snapshots, so each point describes just its own w
 
 from typing import Any
 
-from apps.engine.physics.percentiles import LatencyHistogram, bucket_value
+from apps.engine.physics.percentiles import window_histogram
 from apps.engine.runtime import keys
 from apps.engine.runtime.plan import Plan
 
@@ -24,12 +24,7 @@ class Timeline:
         self.points: list[dict[str, Any]] = []
 
     def _window(self, scope: str, current: dict[int, int]) -> dict[str, Any]:
-        before = self.previous_hist.get(scope, {})
-        histogram = LatencyHistogram()
-        for bucket, count in current.items():
-            delta = count - before.get(bucket, 0)
-            if delta > 0:
-                histogram.add(bucket_value(bucket), delta)
+        histogram = window_histogram(current, self.previous_hist.get(scope, {}))
         if histogram.count == 0:
             return {"n": 0}
         return {

@@ -10,10 +10,17 @@ from apps.engine.simulation import load_topology, prepare, simulate
 
 
 @pytest.fixture(scope="session")
-def fleet() -> Iterator[Fleet]:
+def fleet(django_db_setup: None) -> Iterator[Fleet]:
+    """Redis and an engine worker on the test database (domain behaviours write to it)."""
     running = ensure_fleet()
     yield running
     running.stop()
+
+
+@pytest.fixture(autouse=True)
+def database(transactional_db: None) -> None:
+    """The test database, shared with the engine worker: summaries read the domain records the
+    workers wrote and committed (so not inside a test's transaction)."""
 
 
 @pytest.fixture
@@ -21,11 +28,12 @@ def run_template(fleet: Fleet) -> Any:
     """Run a template (with --set style changes and extra faults) and return its summary."""
 
     def run(slug: str, *, duration: float, speed: float | None = None, seed: int | None = None,
-            settings: list[str] | None = None, faults: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+            settings: list[str] | None = None, faults: list[str] | None = None,
+            keep_records: bool = False) -> dict[str, Any]:  # fmt: skip
         document = prepare(
             load_topology(slug), settings=settings or [], faults=faults or [], duration=duration, seed=seed, speed=speed
         )
-        return simulate(document, drain_timeout_s=60)
+        return simulate(document, drain_timeout_s=60, keep_records=keep_records)
 
     return run
 

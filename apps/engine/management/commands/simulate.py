@@ -1,6 +1,7 @@
 import json
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.engine.runtime.fleet import ensure_fleet
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         except TopologyError as exc:
             lines = "\n".join(f"  {p.path}: {p.message}" for p in exc.problems[:20])
             raise CommandError(f"the topology is invalid:\n{lines}") from None
+        call_command("migrate", interactive=False, verbosity=0)  # domain behaviours write to the database
         fleet = ensure_fleet()
         try:
             summary = simulate(document)

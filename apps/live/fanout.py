@@ -1,0 +1,235 @@
+"""A run's live frames fanned out inside the process: one subscription per run, one encoding per frame.
+
+A run's frames (apps/engine/stream.py) are group-sent to `run_group(run_id)`. If each viewer's
+consumer joined that group, every frame would be one channel-layer message per viewer: copied
+N times through Redis, decoded N times and JSON-encoded N times. Instead the viewers of a run in
+one process (one event loop) share a subscription: ONE channel in the run's group and ONE reader
+task, which receives each frame, encodes it to JSON text once and offers `(seq, text)` to each
+viewer's `Outbox`.
+
+An Outbox keeps only the newest offered frame waiting and hands it to its socket when the
+previous send has finished: a slow viewer loses resolution (a gap in `seq`), never state, never
+holds up the reader or the other viewers, and costs at most one waiting frame. Other message
+types group-sent to a run are relayed to each viewer's own channel, where the consumer's handler
+for that type gets them as if it had joined the group itself (no order is kept between them and
+frames).
+
+The subscription is made when the run's first viewer in the process joins (its channel is in the
+group before `join` returns, so a snapshot read afterwards leaves no gap) and released when the
+last one leaves. There is one hub per event loop: channels-redis receives on one loop at a time,
+and tests run each body on a loop of its own.
+"""
+
+import asyncio
+import json
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.layers import BaseChannelLayer, get_channel_layer
+
+from apps.engine.stream import run_group
+
+log = logging.getLogger(__name__)
+
+FRAME_TYPE = "run.frame"  # what apps/engine/stream.py group-sends; anything else is relayed
+RETRY_FIRST_S = 0.1  # the reader's wait after a channel-layer error, doubled up to RETRY_MAX_S
+RETRY_MAX_S = 2.0
+
+
+class Outbox:
+    """One viewer's side of the fan-out: the newest frame not yet sent, and the sending of it.
+
+    `offer` never blocks and never queues more than one frame; frames whose `seq` is not newer
+    than one sent or waiting are skipped. Nothing is sent while the outbox is held: it is held
+    from its creation until the first snapshot went out (`release`), and again while a snapshot
+    is being read (`hold`), so a frame never follows a snapshot it is older than.
+    """
+
+    def __init__(self, send: Callable[[str], Awaitable[None]], *, channel_name: str) -> None:
+        self.channel_name = channel_name  # the viewer's own channel, for relayed messages
+        self.sent_seq = -1
+        self.waiting: tuple[int, str] | None = None
+        self.held = True
+        self.closed = False
+        self._send = send
+        self._sender: asyncio.Task[None] | None = None
+
+    def offer(self, seq: int, text: str) -> None:
+        if self.closed or seq <= self.sent_seq or (self.waiting is not None and seq <= self.waiting[0]):
+            return
+        self.waiting = (seq, text)  # replaces an older frame this viewer has not been sent yet
+        self._start()
+
+    def hold(self) -> None:
+        self.held = True
+
+    def release(self, sent_seq: int) -> None:
+        """Send again; `sent_seq` is the snapshot's (frames up to it are skipped)."""
+        self.sent_seq = max(self.sent_seq, sent_seq)
+        self.held = False
+        self._start()
+
+    def close(self) -> None:
+        self.closed = self.held = True
+        self.waiting = None
+        if self._sender is not None:
+            self._sender.cancel()
+
+    def _start(self) -> None:
+        if self.held or self.closed or self.waiting is None:
+            return
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self.waiting is not None and not self.held:
+            (seq, text), self.waiting = self.waiting, None
+            if seq <= self.sent_seq:
+                continue
+            self.sent_seq = seq
+            try:
+                await self._send(text)
+            except Exception:
+                log.warning("could not send a run frame to a viewer", exc_info=True)
+                return
+
+
+@dataclass(eq=False)
+class Subscription:
+    """A run's one channel in its group, in this process, and the viewers it feeds."""
+
+    run_id: str
+    layer: BaseChannelLayer
+    group: str
+    channel: str | None = None
+    viewers: set[Outbox] = field(default_factory=set)
+    joining: "asyncio.Task[None] | None" = None  # the group_add, then the reader's start
+    reader: "asyncio.Task[None] | None" = None
+
+
+class RunFanout:
+    """This event loop's subscriptions, by run id."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, Subscription] = {}
+        self._releasing: set[asyncio.Task[None]] = set()
+
+    async def join(self, run_id: str, outbox: Outbox) -> None:
+        """Add a viewer to the run's subscription, subscribing if it is the first; returns once
+        the subscription's channel is in the run's group. Raises what the channel layer raised."""
+        subscription = self.runs.get(run_id)
+        if subscription is None:
+            layer = get_channel_layer()
+            if layer is None:
+                raise RuntimeError("no channel layer is configured")
+            subscription = Subscription(run_id=run_id, layer=layer, group=run_group(run_id))
+            self.runs[run_id] = subscription
+            subscription.joining = asyncio.get_running_loop().create_task(self._subscribe(subscription))
+        subscription.viewers.add(outbox)
+        assert subscription.joining is not None
+        try:
+            await asyncio.shield(subscription.joining)
+        except BaseException:
+            await self.leave(run_id, outbox)
+            raise
+
+    async def leave(self, run_id: str, outbox: Outbox) -> None:
+        """Remove a viewer; the last one out releases the subscription (its channel leaves the
+        group, its reader stops). Does nothing for a viewer not in the run's subscription."""
+        subscription = self.runs.get(run_id)
+        if subscription is None or outbox not in subscription.viewers:
+            return
+        subscription.viewers.discard(outbox)
+        if subscription.viewers:
+            return
+        del self.runs[run_id]  # a viewer joining from now on makes a new subscription
+        release = asyncio.get_running_loop().create_task(self._release(subscription))
+        self._releasing.add(release)
+        release.add_done_callback(self._releasing.discard)
+        await asyncio.shield(release)
+
+    async def _subscribe(self, subscription: Subscription) -> None:
+        # the default prefix: channels-redis pops every channel of the process from one list
+        subscription.channel = await subscription.layer.new_channel()
+        await subscription.layer.group_add(subscription.group, subscription.channel)
+        subscription.reader = asyncio.get_running_loop().create_task(self._read(subscription))
+
+    async def _release(self, subscription: Subscription) -> None:
+        tasks = [task for task in (subscription.joining, subscription.reader) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if subscription.channel is None:
+            return
+        try:
+            await subscription.layer.group_discard(subscription.group, subscription.channel)
+        except Exception:
+            log.warning("run %s: could not leave the live stream's group", subscription.run_id, exc_info=True)
+
+    async def _read(self, subscription: Subscription) -> None:
+        """Receive the run's messages until cancelled; a channel-layer error is logged, then the
+        reader waits (RETRY_FIRST_S, doubling up to RETRY_MAX_S) and joins the group again."""
+        assert subscription.channel is not None
+        delay = RETRY_FIRST_S
+        while True:
+            try:
+                message = await subscription.layer.receive(subscription.channel)
+            except Exception:
+                log.warning(
+                    "run %s: the live stream's channel failed; retrying in %.1f s",
+                    subscription.run_id,
+                    delay,
+                    exc_info=True,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+                await self._rejoin(subscription)
+                continue
+            delay = RETRY_FIRST_S
+            await self._deliver(subscription, message)
+
+    async def _rejoin(self, subscription: Subscription) -> None:
+        """The membership may be gone with the failure (a Redis restart, say): add it again."""
+        assert subscription.channel is not None
+        try:
+            await subscription.layer.group_add(subscription.group, subscription.channel)
+        except Exception:
+            log.warning("run %s: could not rejoin the live stream's group", subscription.run_id, exc_info=True)
+
+    async def _deliver(self, subscription: Subscription, message: dict[str, Any]) -> None:
+        if message.get("type") != FRAME_TYPE:
+            for outbox in list(subscription.viewers):
+                try:
+                    await subscription.layer.send(outbox.channel_name, message)
+                except Exception:
+                    log.warning(
+                        "run %s: could not relay a %r message",
+                        subscription.run_id,
+                        message.get("type"),
+                        exc_info=True,
+                    )
+            return
+        try:
+            frame = message["frame"]
+            seq = int(frame["seq"])
+            text = json.dumps(frame)  # once for every viewer in the process
+        except (KeyError, TypeError, ValueError):
+            log.warning("run %s: ignored a malformed frame", subscription.run_id, exc_info=True)
+            return
+        for outbox in list(subscription.viewers):
+            outbox.offer(seq, text)
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunFanout]" = weakref.WeakKeyDictionary()
+
+
+def fanout() -> RunFanout:
+    """The running event loop's hub."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = RunFanout()
+    return hub

@@ -1,0 +1,96 @@
+"""A viewer's outbox (apps/live/fanout.py): the newest offered frame waits, older ones are
+skipped, nothing leaves while it is held (before and during a snapshot), and offering never
+waits for the socket."""
+
+import asyncio
+
+from apps.live.fanout import Outbox
+
+
+class Socket:
+    """Records what was sent; blocks each send while `gate` is clear."""
+
+    def __init__(self, *, open_gate: bool = True) -> None:
+        self.sent: list[str] = []
+        self.gate = asyncio.Event()
+        if open_gate:
+            self.gate.set()
+
+    async def send(self, text: str) -> None:
+        self.sent.append(text)
+        await self.gate.wait()
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_nothing_leaves_before_the_snapshot_then_only_newer_frames() -> None:
+    async def body() -> list[str]:
+        socket = Socket()
+        outbox = Outbox(socket.send, channel_name="unused")
+        outbox.offer(3, "f3")
+        outbox.offer(5, "f5")
+        await settle()
+        assert socket.sent == []  # held: the snapshot has not gone out yet
+        outbox.release(5)  # the snapshot was seq 5: f5 is not sent again
+        await settle()
+        outbox.offer(4, "f4")  # older than sent
+        outbox.offer(6, "f6")
+        await settle()
+        outbox.offer(6, "f6 again")
+        await settle()
+        return socket.sent
+
+    assert asyncio.run(body()) == ["f6"]
+
+
+def test_a_slow_socket_gets_the_frame_in_flight_then_the_newest() -> None:
+    async def body() -> list[str]:
+        socket = Socket(open_gate=False)
+        outbox = Outbox(socket.send, channel_name="unused")
+        outbox.release(0)
+        for seq in range(1, 11):
+            outbox.offer(seq, f"f{seq}")  # returns at once although the socket is stuck
+            await settle()
+        assert socket.sent == ["f1"] and outbox.waiting == (10, "f10")  # one frame waiting, no backlog
+        socket.gate.set()
+        await settle()
+        return socket.sent
+
+    assert asyncio.run(body()) == ["f1", "f10"]
+
+
+def test_held_during_a_snapshot_and_no_older_frame_after_it() -> None:
+    async def body() -> list[str]:
+        socket = Socket()
+        outbox = Outbox(socket.send, channel_name="unused")
+        outbox.release(0)
+        outbox.offer(1, "f1")
+        await settle()
+        outbox.hold()  # a snapshot is being read
+        outbox.offer(2, "f2")
+        outbox.offer(3, "f3")
+        await settle()
+        assert socket.sent == ["f1"]
+        outbox.release(3)  # the snapshot was seq 3
+        outbox.offer(4, "f4")
+        await settle()
+        return socket.sent
+
+    assert asyncio.run(body()) == ["f1", "f4"]
+
+
+def test_a_closed_outbox_sends_nothing() -> None:
+    async def body() -> list[str]:
+        socket = Socket()
+        outbox = Outbox(socket.send, channel_name="unused")
+        outbox.release(0)
+        outbox.close()
+        outbox.offer(1, "f1")
+        outbox.release(0)
+        await settle()
+        return socket.sent
+
+    assert asyncio.run(body()) == []
