@@ -32,7 +32,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from apps.engine.runtime import keys  # noqa: E402
-from apps.engine.runtime.fleet import ensure_fleet, shared_database_url, start_worker, wait_for_worker  # noqa: E402
+from apps.engine.runtime.fleet import ensure_fleet, start_worker, wait_for_worker  # noqa: E402
 from apps.engine.runtime.redis import client  # noqa: E402
 from apps.engine.simulation import load_topology, prepare  # noqa: E402
 from apps.engine.tasks import chain_step, noop  # noqa: E402
@@ -112,7 +112,7 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", interactive=False, verbosity=0)  # domain behaviours write to the database
     fleet = ensure_fleet(start_worker_if_missing=False)
-    worker = start_worker(concurrency=args.concurrency, database=shared_database_url())
+    worker = start_worker(concurrency=args.concurrency)
     fleet.workers.append(worker)
     wait_for_worker()
     try:

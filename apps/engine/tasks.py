@@ -4,16 +4,35 @@ The run driver task, `engine.drive`, lives in apps/engine/control.py (queue `con
 is imported here so every worker registers it."""
 
 import json
+import logging
+import time
 
 from celery import shared_task
+from django.db import DatabaseError, close_old_connections
 
 from apps.engine.control import drive
 from apps.engine.runtime.apply import apply_event
 
+log = logging.getLogger(__name__)
+
+
+DATABASE_ATTEMPTS = 3  # a domain behaviour's database may be busy for a moment (a lock, a reconnect)
+
 
 @shared_task(name="engine.hop", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def hop(run: str, event: str) -> None:
-    apply_event(run, json.loads(event))
+    """Apply the event; a database error is retried from the start (a hop is applied whole or
+    not at all, and domain behaviours are idempotent)."""
+    for attempt in range(DATABASE_ATTEMPTS):
+        try:
+            apply_event(run, json.loads(event))
+            return
+        except DatabaseError:
+            if attempt == DATABASE_ATTEMPTS - 1:
+                raise
+            log.warning("run %s: database error in a hop, trying again", run, exc_info=True)
+            close_old_connections()
+            time.sleep(0.05 * 2**attempt)
 
 
 __all__ = ["drive", "hop"]

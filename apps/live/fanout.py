@@ -7,6 +7,10 @@ one process (one event loop) share a subscription: ONE channel in the run's grou
 task, which receives each frame, encodes it to JSON text once and offers `(seq, text)` to each
 viewer's `Outbox`.
 
+A frame that follows the previous one is also encoded once as a delta: its small fields and
+only the `nodes` and `edges` entries that changed. A viewer whose last frame is the delta's
+`base` is sent the delta; one that missed frames is sent the whole frame (`"type": "frame"`).
+
 An Outbox keeps only the newest offered frame waiting and hands it to its socket when the
 previous send has finished: a slow viewer loses resolution (a gap in `seq`), never state, never
 holds up the reader or the other viewers, and costs at most one waiting frame. Other message
@@ -51,16 +55,18 @@ class Outbox:
     def __init__(self, send: Callable[[str], Awaitable[None]], *, channel_name: str) -> None:
         self.channel_name = channel_name  # the viewer's own channel, for relayed messages
         self.sent_seq = -1
-        self.waiting: tuple[int, str] | None = None
+        self.waiting: Offer | None = None
         self.held = True
         self.closed = False
         self._send = send
         self._sender: asyncio.Task[None] | None = None
 
-    def offer(self, seq: int, text: str) -> None:
-        if self.closed or seq <= self.sent_seq or (self.waiting is not None and seq <= self.waiting[0]):
+    def offer(self, seq: int, text: str, delta: tuple[int, str] | None = None) -> None:
+        """A frame as JSON text, and optionally its delta: (base seq, text of the changes since
+        the frame `base`), sent instead when `base` is the last frame this viewer got."""
+        if self.closed or seq <= self.sent_seq or (self.waiting is not None and seq <= self.waiting.seq):
             return
-        self.waiting = (seq, text)  # replaces an older frame this viewer has not been sent yet
+        self.waiting = Offer(seq, text, delta)  # replaces an older frame this viewer has not been sent yet
         self._start()
 
     def hold(self) -> None:
@@ -86,15 +92,38 @@ class Outbox:
 
     async def _drain(self) -> None:
         while self.waiting is not None and not self.held:
-            (seq, text), self.waiting = self.waiting, None
-            if seq <= self.sent_seq:
+            offer, self.waiting = self.waiting, None
+            if offer.seq <= self.sent_seq:
                 continue
-            self.sent_seq = seq
+            text = offer.delta[1] if offer.delta is not None and offer.delta[0] == self.sent_seq else offer.full
+            self.sent_seq = offer.seq
             try:
                 await self._send(text)
             except Exception:
                 log.warning("could not send a run frame to a viewer", exc_info=True)
                 return
+
+
+@dataclass(frozen=True)
+class Offer:
+    seq: int
+    full: str  # the whole picture, {"type": "frame", ...} (or a status frame, whole)
+    delta: tuple[int, str] | None  # (base seq, {"type": "delta", "base": ...} with only what changed)
+
+
+DIFFED = ("nodes", "edges")  # the large maps: a delta carries only their entries that changed
+
+
+def frame_delta(previous: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
+    """What changed from `previous` to `frame`: every small field, and of `nodes` and `edges`
+    only the entries that differ (an entry is replaced whole). The viewer merges it into the
+    frame it has (`base`), which gives `frame` again: nodes and edges never leave a run."""
+    out = {key: value for key, value in frame.items() if key not in DIFFED}
+    out["type"], out["base"] = "delta", previous["seq"]
+    for key in DIFFED:
+        before = previous.get(key) or {}
+        out[key] = {name: value for name, value in (frame.get(key) or {}).items() if before.get(name) != value}
+    return out
 
 
 @dataclass(eq=False)
@@ -108,6 +137,7 @@ class Subscription:
     viewers: set[Outbox] = field(default_factory=set)
     joining: "asyncio.Task[None] | None" = None  # the group_add, then the reader's start
     reader: "asyncio.Task[None] | None" = None
+    last: dict[str, Any] | None = None  # the previous frame, to send the next one as a delta
 
 
 class RunFanout:
@@ -215,12 +245,17 @@ class RunFanout:
         try:
             frame = message["frame"]
             seq = int(frame["seq"])
-            text = json.dumps(frame)  # once for every viewer in the process
+            regular = frame.get("type") == "delta"  # status frames always go whole
+            text = json.dumps({**frame, "type": "frame"} if regular else frame)  # once for every viewer
+            last = subscription.last
+            follows = regular and last is not None and last["seq"] == seq - 1
+            delta = (seq - 1, json.dumps(frame_delta(last, frame))) if follows and last is not None else None
         except (KeyError, TypeError, ValueError):
             log.warning("run %s: ignored a malformed frame", subscription.run_id, exc_info=True)
             return
+        subscription.last = frame
         for outbox in list(subscription.viewers):
-            outbox.offer(seq, text)
+            outbox.offer(seq, text, delta)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunFanout]" = weakref.WeakKeyDictionary()

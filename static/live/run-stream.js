@@ -1,8 +1,11 @@
 /**
  * One run's websocket (/ws/runs/<id>/): a `snapshot` on connect, then frames whose `seq`
- * rises by one. Frames older than the newest one seen are dropped; on a gap in `seq` a fresh
- * snapshot is asked for (`{"type": "snapshot"}`), since the server may have skipped frames for
- * a slow viewer. Reconnects with backoff until the run has ended.
+ * rises by one. Most are deltas (`"type": "delta"`, `base` = the previous seq): the small
+ * fields, and only the `nodes` and `edges` entries that changed; merged into the picture held,
+ * they give the whole frame the callbacks receive. After frames the server skipped for a slow
+ * viewer it sends a whole `frame`. A delta whose base is not the picture held (a gap) is
+ * dropped and a fresh snapshot asked for (`{"type": "snapshot"}`). Reconnects with backoff
+ * until the run has ended.
  */
 
 const ENDED = new Set(["finished", "stopped", "failed"]);
@@ -22,14 +25,31 @@ export function createRunStream({ options, callbacks }) {
   let timer = null;
   const stats = { frames: 0, gaps: 0, snapshots: 0 };
 
-  function handle(frame) {
-    const isSnapshot = frame.type === "snapshot";
-    if (!isSnapshot && frame.seq <= lastSeq) return;
-    if (!isSnapshot && lastSeq >= 0 && frame.seq > lastSeq + 1) {
-      stats.gaps += 1;
-      socket?.send(JSON.stringify({ type: "snapshot" }));
+  let picture = null; // the whole frame last handed on
+
+  function merged(delta) {
+    return {
+      ...picture,
+      ...delta,
+      nodes: { ...picture.nodes, ...delta.nodes },
+      edges: { ...picture.edges, ...delta.edges },
+    };
+  }
+
+  function handle(message) {
+    const isSnapshot = message.type === "snapshot";
+    if (!isSnapshot && message.seq <= lastSeq) return;
+    let frame = message;
+    if (message.type === "delta" && typeof message.base === "number") {
+      if (!picture || picture.seq !== message.base) {
+        stats.gaps += 1;
+        socket?.send(JSON.stringify({ type: "snapshot" }));
+        return;
+      }
+      frame = merged(message);
     }
     if (isSnapshot) stats.snapshots += 1;
+    picture = frame;
     lastSeq = Math.max(lastSeq, frame.seq);
     stats.frames += 1;
     callbacks.onFrame?.(frame);

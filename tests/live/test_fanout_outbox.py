@@ -4,7 +4,7 @@ waits for the socket."""
 
 import asyncio
 
-from apps.live.fanout import Outbox
+from apps.live.fanout import Offer, Outbox, frame_delta
 
 
 class Socket:
@@ -54,7 +54,7 @@ def test_a_slow_socket_gets_the_frame_in_flight_then_the_newest() -> None:
         for seq in range(1, 11):
             outbox.offer(seq, f"f{seq}")  # returns at once although the socket is stuck
             await settle()
-        assert socket.sent == ["f1"] and outbox.waiting == (10, "f10")  # one frame waiting, no backlog
+        assert socket.sent == ["f1"] and outbox.waiting == Offer(10, "f10", None)  # one frame waiting, no backlog
         socket.gate.set()
         await settle()
         return socket.sent
@@ -94,3 +94,28 @@ def test_a_closed_outbox_sends_nothing() -> None:
         return socket.sent
 
     assert asyncio.run(body()) == []
+
+
+def test_a_viewer_gets_the_delta_when_it_holds_its_base_else_the_whole_frame() -> None:
+    async def body() -> list[str]:
+        socket = Socket()
+        outbox = Outbox(socket.send, channel_name="unused")
+        outbox.release(0)
+        outbox.offer(1, "whole 1", (0, "changes since 0"))
+        await settle()
+        outbox.offer(3, "whole 3", (2, "changes since 2"))  # it never got 2
+        await settle()
+        outbox.offer(4, "whole 4", (3, "changes since 3"))
+        await settle()
+        return socket.sent
+
+    assert asyncio.run(body()) == ["changes since 0", "whole 3", "changes since 3"]
+
+
+def test_a_delta_carries_the_small_fields_and_only_the_entries_that_changed() -> None:
+    before = {"seq": 4, "type": "delta", "t": 1.0, "nodes": {"a": {"rps": 1}, "b": {"rps": 2}}, "edges": {"e": {}}}
+    after = {"seq": 5, "type": "delta", "t": 1.2, "nodes": {"a": {"rps": 1}, "b": {"rps": 3}}, "edges": {"e": {}}}
+    delta = frame_delta(before, after)
+    assert delta == {"seq": 5, "type": "delta", "base": 4, "t": 1.2, "nodes": {"b": {"rps": 3}}, "edges": {}}
+    merged = {**before, **delta, "nodes": {**before["nodes"], **delta["nodes"]}, "edges": before["edges"]}
+    assert {k: v for k, v in merged.items() if k != "base"} == after

@@ -107,7 +107,7 @@ def test_a_slow_viewer_gets_the_newest_frame_and_never_holds_up_another(stream: 
             await publish(stream, seq)
             await until(lambda seq=seq: fast.seqs[-1:] == [seq])  # the fast one gets each frame
         assert slow.seqs == [1]  # still sending its first frame
-        assert slow.outbox.waiting is not None and slow.outbox.waiting[0] == 10  # only the newest waits
+        assert slow.outbox.waiting is not None and slow.outbox.waiting.seq == 10  # only the newest waits
         slow.gate.set()
         await until(lambda: slow.seqs[-1] == 10)
         await asyncio.sleep(0.1)

@@ -67,6 +67,21 @@ def stream() -> Iterator[RunStream]:
     client().delete(frame_key(row.id))
 
 
+def pictures(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The whole frames a viewer holds: each delta merged into the frame it is based on."""
+    held: list[dict[str, Any]] = []
+    for message in messages:
+        if message["type"] == "delta":
+            base = held[-1]
+            assert base["seq"] == message["base"]
+            message = {
+                **base, **message, "nodes": {**base["nodes"], **message["nodes"]},
+                "edges": {**base["edges"], **message["edges"]},
+            }  # fmt: skip
+        held.append(message)
+    return held
+
+
 def test_snapshot_on_connect_then_deltas_with_seq_rising_by_one(stream: RunStream) -> None:
     for i in range(3):  # the run is under way before the viewer arrives
         stream.publish_sample(sample(0.2 * i, created=i + 1))
@@ -87,9 +102,11 @@ def test_snapshot_on_connect_then_deltas_with_seq_rising_by_one(stream: RunStrea
     snapshot, deltas = frames[0], frames[1:]
     assert snapshot["type"] == "snapshot" and snapshot["seq"] == 3 and snapshot["status"] == "running"
     assert snapshot["requests"]["created"] == 3  # the current state at once
-    assert [f["type"] for f in deltas] == ["delta"] * 5
+    # The first frame after the viewer subscribed comes whole, the next ones as changes.
+    assert [f["type"] for f in deltas] == ["frame"] + ["delta"] * 4
     assert [f["seq"] for f in deltas] == [4, 5, 6, 7, 8]
-    last = deltas[-1]
+    assert [f["base"] for f in deltas[1:]] == [4, 5, 6, 7]
+    last = pictures(frames)[-1]
     assert last["t"] == pytest.approx(1.4) and last["requests"]["created"] == 8 and last["requests"]["in_flight"] == 1
     assert last["nodes"]["api"]["depth"] == 1 and last["nodes"]["api"]["processed"] == 2
     assert last["edges"]["e1"]["calls"] == 0
@@ -189,8 +206,9 @@ def test_a_real_run_streams_until_it_ends(fleet: Fleet) -> None:
     deltas = [f for f in frames if f["type"] == "delta"]
     assert len(deltas) >= 5  # ~5 a second
     assert {f["status"] for f in frames} >= {"running", "draining", "finished"}
-    assert deltas[-1]["requests"]["created"] > 0 and "api" in deltas[-1]["nodes"]
-    assert deltas[-1]["nodes"]["api"]["instances"]["0"]["alive"] is True
+    whole = pictures(frames)
+    assert whole[-1]["requests"]["created"] > 0 and "api" in whole[-1]["nodes"]
+    assert whole[-1]["nodes"]["api"]["instances"]["0"]["alive"] is True
     row = Run.objects.get(pk=started.id)
     assert row.status == "finished" and row.summary is not None
     assert row.summary["requests"]["created"] == frames[-1]["requests"]["created"]

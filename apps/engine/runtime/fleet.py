@@ -75,10 +75,11 @@ def engine_worker_running(timeout_s: float = 1.0, queue: str = ENGINE_QUEUE) -> 
 def start_worker(
     *, concurrency: int = 2, pool: str = "prefork", log_file: str | None = None, database: str | None = None
 ) -> "subprocess.Popen[bytes]":
-    """An engine worker (hops). Domain behaviours write to the database, so it gets this
-    process's database (the test database, under the tests)."""
+    """An engine worker (hops). Domain behaviours write to the database, so it gets `database`,
+    by default this process's own (the test database, under the tests)."""
     env = dict(os.environ)
     env["REDIS_URL"] = settings.REDIS_URL
+    database = database or shared_database_url()
     if database:
         env["DATABASE_URL"] = database
     command = [
@@ -155,7 +156,7 @@ def ensure_fleet(*, start_worker_if_missing: bool = True, control: bool = False)
     running = consumed_queues()
     starting: list[str] = []
     if start_worker_if_missing and ENGINE_QUEUE not in running:
-        fleet.workers.append(start_worker(database=shared_database_url()))
+        fleet.workers.append(start_worker())
         starting.append(ENGINE_QUEUE)
     if control and CONTROL_QUEUE not in running:
         fleet.workers.append(start_control_worker(database=database_url()))

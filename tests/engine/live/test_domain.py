@@ -44,10 +44,7 @@ def test_orders_beyond_the_stock_are_compensated_and_every_event_is_mailed(fleet
         assert StockReservation.objects.filter(run_id=run).count() == UNITS
         assert sum(StockLevel.objects.filter(run_id=run).values_list("units", flat=True)) == 0
         compensations = summary["inventory"]["inventory"]["compensations"]
-        decisions = list(
-            AuditEvent.objects.filter(run_id=run, kind="decision", node="inventory").values_list("detail", flat=True)
-        )
-        assert compensations == placed - UNITS, (summary["messages"], summary["nodes"]["inventory"], decisions[-8:])
+        assert compensations == placed - UNITS, (summary["messages"], summary["requests"])
         assert published.filter(detail__event="OrderCancelled").count() == compensations
         emails = OutboxEmail.objects.filter(run_id=run)
         assert emails.filter(subject__endswith="is confirmed").count() == placed
