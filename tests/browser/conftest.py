@@ -73,18 +73,17 @@ def live_server_env(tmp_path_factory: pytest.TempPathFactory, chromium_path: str
             "DJANGO_DEBUG": "0",
         }
     )
-    redis = None
-    if not env.get("REDIS_URL"):
-        redis = start_embedded_redis()
-        env["REDIS_URL"] = redis.url
+    # A Redis of its own: an engine worker of the rest of the suite, on the suite's Redis and
+    # database, must never take this server's hops (it would write their records elsewhere).
+    redis = start_embedded_redis()
+    env["REDIS_URL"] = redis.url
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "load_templates"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
         yield env
     finally:
-        if redis is not None:
-            redis.stop()
+        redis.stop()
 
 
 @pytest.fixture(scope="session")
