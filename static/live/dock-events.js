@@ -30,7 +30,7 @@ export function createEventsTab({ element, options = {}, callbacks = {} }) {
   element.innerHTML = `
     <div class="dock-events-tools">
       <label>Type <select data-filter-type><option value="">all</option></select></label>
-      <label>Order id <input type="search" data-filter-order placeholder="e.g. r-42" size="12"></label>
+      <label>Order id <input type="search" data-filter-order placeholder="e.g. r42" size="12"></label>
       <button type="button" class="button small" data-pause aria-pressed="false">Pause</button>
       <span class="dock-events-count" data-count>0 events</span>
     </div>
