@@ -17,7 +17,8 @@ from django.utils import timezone
 from apps.engine import audit
 from apps.engine.models import DRAIN_TIMEOUT_S, Run
 from apps.engine.runtime import keys
-from apps.engine.runtime.driver import Driver
+from apps.engine.runtime.clock import speed_value
+from apps.engine.runtime.driver import Driver, release
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.summary import build_summary
 from apps.engine.stream import RunStream
@@ -56,7 +57,6 @@ class RunDriver(Driver):
             run.document,
             duration_s=run.duration_s,
             seed=run.seed,
-            speed=run.speed,
             drain_timeout_s=DRAIN_TIMEOUT_S,
             should_stop=stop,
         )
@@ -74,14 +74,6 @@ def drive(run_id: str) -> None:
     """Acknowledged on receipt: a run is never started twice (a lost control worker leaves
     its run to expire from the cap, see Run.expires_at)."""
     drive_run(run_id)
-
-
-def release(run_id: str) -> None:
-    """Delete every Redis key of the run (what Driver.cleanup does, without a driver)."""
-    r = client()
-    names = list(r.scan_iter(match=keys.prefix(run_id) + "*", count=1000))
-    for start in range(0, len(names), 500):
-        r.unlink(*names[start : start + 500])
 
 
 def drive_run(run_id: str) -> None:
@@ -107,7 +99,7 @@ def drive_run(run_id: str) -> None:
         result = driver.execute()
         summary = build_summary(run.id, driver.plan, result)
         summary["run"] = {
-            "id": run.id, "duration_s": driver.duration_s, "seed": driver.seed, "speed": driver.speed,
+            "id": run.id, "duration_s": driver.duration_s, "seed": driver.seed, "speed": speed_value(driver.speed),
             "stopped": stop.raised,
         }  # fmt: skip
         summary["audit"] = {"stored": audit.persist(run.id), "limit": audit.MAX_STORED}

@@ -46,7 +46,9 @@ class Run(models.Model):
     revision = models.PositiveIntegerField(null=True, blank=True)
     document = models.JSONField(help_text="The topology as it was run (with the run settings applied)")
     seed = models.BigIntegerField()
-    speed = models.FloatField()
+    speed = models.FloatField(
+        null=True, blank=True, help_text="The speed ceiling (null: max, as fast as the workers can)"
+    )
     duration_s = models.FloatField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,7 +75,7 @@ class Run(models.Model):
     @property
     def wall_time_s(self) -> float:
         """The longest a run can take in wall-clock seconds: its traffic, then the drain."""
-        return self.duration_s / self.speed + DRAIN_TIMEOUT_S
+        return self.duration_s / (self.speed or 1.0) + DRAIN_TIMEOUT_S
 
     def set_expiry(self, start: Any = None) -> None:
         start = start or timezone.now()

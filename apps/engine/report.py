@@ -16,6 +16,7 @@ from typing import Any
 
 from apps.engine.models import Run
 from apps.engine.physics.availability import format_downtime_per_year, nines
+from apps.engine.runtime.clock import speed_label
 
 LEDGER = (
     ("completed", "Completed", "ok"),
@@ -523,7 +524,7 @@ def report_context(*, run: Run) -> dict[str, Any]:
         "has_summary": bool(summary),
         "wall_s": fmt_s(wall_s) if wall_s is not None else None,
         "duration": fmt_s(run.duration_s),
-        "speed": fmt(run.speed),
+        "speed": speed_label(run.speed),
         "seed": str(run.seed),
         "stopped": bool((summary.get("run") or {}).get("stopped")),
         "drained": summary.get("drained"),

@@ -7,6 +7,7 @@ import redis
 from django.db.models import QuerySet
 
 from apps.engine.models import AuditEvent, Run
+from apps.engine.runtime.clock import speed_value
 from apps.engine.stream import latest_frame, snapshot_from_run
 from apps.scenarios.models import Scenario
 
@@ -48,7 +49,7 @@ def run_summary(*, run: Run) -> dict[str, Any]:
         "scenario": run.scenario.slug if run.scenario else None,
         "revision": run.revision,
         "seed": run.seed,
-        "speed": run.speed,
+        "speed": speed_value(run.speed),
         "duration_s": run.duration_s,
         "created_at": run.created_at.isoformat(),
         "started_at": run.started_at.isoformat() if run.started_at else None,

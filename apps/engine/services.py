@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.engine.control import drive, stop_key
 from apps.engine.models import Run
 from apps.engine.runtime import keys
+from apps.engine.runtime.clock import parse_speed, speed_value
 from apps.engine.runtime.plan import compile_plan
 from apps.engine.runtime.redis import client
 from apps.live.groups import run_started_notify
@@ -42,11 +43,14 @@ def _setting(name: str, value: Any, problems: list[Problem]) -> Any:
     if value is None:
         return None
     prop = _LIMITS[name]
+    if isinstance(value, str) and value in prop.special:
+        return value
     integer = prop.type == "integer"
     kind = "an integer" if integer else "a number"
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type:
-        problems.append(Problem(f"$.{name}", f"must be {kind} from {prop.minimum:g} to {prop.maximum:g}"))
+        words = "".join(f" or {word!r}" for word in prop.special)
+        problems.append(Problem(f"$.{name}", f"must be {kind} from {prop.minimum:g} to {prop.maximum:g}{words}"))
         return None
     assert prop.minimum is not None and prop.maximum is not None
     if not prop.minimum <= value <= prop.maximum:
@@ -105,7 +109,7 @@ def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, durati
                 revision=revision.number,
                 document=document,
                 seed=int(settings_["seed"]),
-                speed=float(settings_["speed"]),
+                speed=parse_speed(settings_["speed"]),
                 duration_s=float(settings_["duration_s"]),
             )
             run.set_expiry()
@@ -113,7 +117,7 @@ def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, durati
             transaction.on_commit(lambda: drive.delay(run.id))
             transaction.on_commit(
                 lambda: run_started_notify(
-                    slug=scenario.slug, run_id=run.id, speed=run.speed, duration_s=run.duration_s
+                    slug=scenario.slug, run_id=run.id, speed=speed_value(run.speed), duration_s=run.duration_s
                 )
             )
     except redis.RedisError:

@@ -9,6 +9,7 @@ from typing import Any
 
 from apps.domain.services import records_delete
 from apps.engine import audit
+from apps.engine.runtime.clock import speed_value
 from apps.engine.runtime.driver import Driver
 from apps.engine.runtime.summary import build_summary
 from apps.library.services import SCENARIOS_DIR
@@ -94,7 +95,7 @@ def prepare(
     faults: list[str],
     duration: float | None = None,
     seed: int | None = None,
-    speed: float | None = None,
+    speed: float | str | None = None,
 ) -> dict[str, Any]:
     out = apply_settings(document, settings)
     out.setdefault("faults", []).extend(parse_fault(spec) for spec in faults)
@@ -139,7 +140,9 @@ def simulate(
         driver.cleanup()
         if not keep_records and any(section in summary for section in DOMAIN_SECTIONS):
             records_delete(run_id=run)
-    summary["run"] = {"id": run, "duration_s": driver.duration_s, "seed": driver.seed, "speed": driver.speed}
+    summary["run"] = {
+        "id": run, "duration_s": driver.duration_s, "seed": driver.seed, "speed": speed_value(driver.speed),
+    }  # fmt: skip
     return summary
 
 

@@ -1,13 +1,16 @@
 """Live metrics of a run: each driver sample becomes a frame for the run's websocket group.
 
-A frame is the run's whole current picture, not a diff: cumulative counters, rates over the
-last second, latency percentiles over the last second (refreshed once a second: reading the
-histograms is the costly part), waiting lines, in-flight work, replicas, health and breaker
-states, per node, instance and edge. So a viewer that skips frames (a slow client, a late
-joiner) loses resolution, never state. Every frame carries `seq`, which rises by one per
-frame of the run, and `computed_at`, the wall-clock time (Unix seconds) it was published,
-from which a viewer can tell how late it arrived; the latest frame is also kept in Redis so a
-viewer that connects mid-run gets it at once as its `snapshot`.
+A frame is the run's whole current picture, not a diff, at the run time the fleet has
+reached (`t`, run seconds): cumulative counters, rates over the last second of run time,
+latency percentiles over at least the last second of run time (refreshed once a run second:
+reading the histograms is the costly part), waiting lines, in-flight work, replicas, health
+and breaker states, per node, instance and edge, and the run's `clock` (its speed ceiling,
+the effective speed over the last wall second, and whether the workers held it back). So a
+viewer that skips frames (a slow client, a late joiner) loses resolution, never state. Every
+frame carries `seq`, which rises by one per frame of the run, and `computed_at`, the
+wall-clock time (Unix seconds) it was published, from which a viewer can tell how late it
+arrived; the latest frame is also kept in Redis so a viewer that connects mid-run gets it at
+once as its `snapshot`.
 
 A frame also carries `events`: the audit log entries (apps/engine/audit.py) appended since the
 previous frame, at most MAX_EVENTS of them (the newest; `events_skipped` says how many older
@@ -44,12 +47,11 @@ from apps.engine.runtime import keys
 from apps.engine.runtime.driver import RESTORES, Sample
 from apps.engine.runtime.plan import CONSUMER_KINDS, Plan
 from apps.engine.runtime.redis import client
-from apps.engine.runtime.summary import health_timings
+from apps.engine.runtime.summary import backlog_recovery_s, health_timings
 
 log = logging.getLogger(__name__)
 
-WINDOW_S = 1.0  # rates are over the last second of run time
-LATENCY_EVERY_S = 1.0  # percentiles are over the last second (wall clock), refreshed that often
+WINDOW_S = 1.0  # rates and latency percentiles are over (at least) the last second of run time
 SERIES_INTERVAL_S = 0.5  # the stored time series keeps at most 2 points per run second
 FRAME_TTL_S = 24 * 3600  # the latest frame outlives a control worker that died mid-run, not forever
 MAX_IN_FLIGHT = 50  # group_sends not yet done before new frames are dropped (a stuck channel layer)
@@ -160,14 +162,13 @@ class RunStream:
         self.events_seen = 0  # audit entries already carried by a frame
         self.events: list[dict[str, Any]] = []  # those read for the frame being built
         self.events_skipped = 0
-        self.drained_at: dict[tuple[str, str, float], float] = {}  # stopped consumers' backlog gone (run s)
         # (run time, counters) of the samples of the last second, for rates
         self.history: deque[tuple[float, dict[str, float]]] = deque()
-        # latency percentiles over the last second, refreshed once a second (histograms are big)
+        # latency percentiles over the last second of run time, refreshed once a run second
         self.latency_scopes = ["e2e"] + [f"node:{node_id}" for node_id in plan.nodes]
         self.histograms: dict[str, dict[int, int]] = {}
         self.latency: dict[str, dict[str, float] | None] = {}
-        self.latency_due = 0.0
+        self.latency_t = -WINDOW_S
         self.call_edges = [edge for edge in plan.edges.values() if edge.role == "call"]
         self.latency_scopes += [f"edge:{edge.id}" for edge in self.call_edges]
         self._emitting = threading.Lock()  # frames leave in seq order, from either thread
@@ -244,11 +245,10 @@ class RunStream:
             "requests": {}, "messages": {}, "latency_ms": None, "nodes": {}, "edges": {},
         }  # fmt: skip
 
-    def read(self) -> dict[str, dict[str, Any]]:
-        """Node states, the new audit entries, and once a second the latency histograms, in
-        one round trip."""
-        now = time.monotonic()
-        refresh = now >= self.latency_due
+    def read(self, t: float) -> dict[str, dict[str, Any]]:
+        """Node states, the new audit entries, and once a second of run time the latency
+        histograms, in one round trip."""
+        refresh = t - self.latency_t >= WINDOW_S
         pipe = self.r.pipeline(transaction=False)
         self.new_events(keys=[keys.audit(self.run_id)], args=[self.events_seen, MAX_EVENTS], client=pipe)
         for node_id in self.plan.nodes:
@@ -264,7 +264,7 @@ class RunStream:
             for node_id, raw in zip(self.plan.nodes, replies[:count], strict=True)
         }
         if refresh:
-            self.latency_due = now + LATENCY_EVERY_S
+            self.latency_t = t
             histograms = {
                 scope: {int(index): int(n) for index, n in raw.items()}
                 for scope, raw in zip(self.latency_scopes, replies[count:], strict=True)
@@ -310,8 +310,8 @@ class RunStream:
     def build(self, sample: Sample) -> dict[str, Any]:
         stats: dict[str, float] = sample.values.get("stats", {})
         depths: dict[str, int] = sample.values.get("depths", {})
-        states = self.read()
         t = float(sample.t)
+        states = self.read(t)
         self.history.append((t, stats))
         while len(self.history) > 2 and self.history[1][0] <= t - WINDOW_S:
             self.history.popleft()
@@ -350,6 +350,8 @@ class RunStream:
             frame["cqrs"] = cqrs
         frame["events"] = self.events
         frame["events_skipped"] = self.events_skipped
+        if sample.values.get("clock"):
+            frame["clock"] = sample.values["clock"]
         frame["incidents"] = self.incidents(sample, states, depths)
         return frame
 
@@ -363,16 +365,10 @@ class RunStream:
         for fault in faults[-MAX_INCIDENTS:]:
             incident = {key: fault[key] for key in INCIDENT_FIELDS if key in fault}
             incident["detected_after_s"] = incident["recovered_after_s"] = None
-            undone = fault.get("undone_at_s")
             if fault["action"] in ("kill_instance", "kill_zone"):
                 incident.update(health_timings(self.plan, fault, changes))
-            elif fault["action"] == "stop_consumer" and undone is not None:
-                key = (fault["action"], fault["target"], float(fault.get("fired_at_s", 0)))
-                boxes = [f"box:{box}" for box, (_, group) in self.plan.mailboxes().items() if fault["target"] in group]
-                if key not in self.drained_at and all(depths.get(box, 0) == 0 for box in boxes):
-                    self.drained_at[key] = float(sample.t)
-                if key in self.drained_at:
-                    incident["recovered_after_s"] = round(max(0.0, self.drained_at[key] - float(undone)), 3)
+            elif fault["action"] == "stop_consumer":
+                incident["recovered_after_s"] = backlog_recovery_s(self.plan, fault, states, depths)
             out.append(incident)
         return out
 

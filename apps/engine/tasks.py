@@ -1,9 +1,8 @@
-"""The fleet's one hot task: apply an event at a node (see apps/engine/runtime/hop.py).
+"""The fleet's one hot task: a step of a run, applying its next events (apps/engine/runtime/step.py).
 
 The run driver task, `engine.drive`, lives in apps/engine/control.py (queue `control`); it
 is imported here so every worker registers it."""
 
-import json
 import logging
 import time
 
@@ -11,7 +10,7 @@ from celery import shared_task
 from django.db import DatabaseError, close_old_connections
 
 from apps.engine.control import drive
-from apps.engine.runtime.apply import apply_event
+from apps.engine.runtime.step import run_step
 
 log = logging.getLogger(__name__)
 
@@ -19,23 +18,23 @@ log = logging.getLogger(__name__)
 DATABASE_ATTEMPTS = 3  # a domain behaviour's database may be busy for a moment (a lock, a reconnect)
 
 
-@shared_task(name="engine.hop", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def hop(run: str, event: str) -> None:
-    """Apply the event; a database error is retried from the start (a hop is applied whole or
-    not at all, and domain behaviours are idempotent)."""
+@shared_task(name="engine.step", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def step(run: str) -> None:
+    """Apply the run's next events; a database error is retried from the start (a step is
+    applied whole or not at all, and domain behaviours are idempotent)."""
     for attempt in range(DATABASE_ATTEMPTS):
         try:
-            apply_event(run, json.loads(event))
+            run_step(run)
             return
         except DatabaseError:
             if attempt == DATABASE_ATTEMPTS - 1:
                 raise
-            log.warning("run %s: database error in a hop, trying again", run, exc_info=True)
+            log.warning("run %s: database error in a step, trying again", run, exc_info=True)
             close_old_connections()
             time.sleep(0.05 * 2**attempt)
 
 
-__all__ = ["drive", "hop"]
+__all__ = ["drive", "step"]
 
 
 # --- the raw Celery ceiling, measured by bench/engine.py ----------------------------------

@@ -28,7 +28,7 @@ def scenario_saved_notify(*, slug: str, revision: int, name: str) -> None:
     _notify_scenario(slug, {"type": "scenario.saved", "revision": revision, "name": name})
 
 
-def run_started_notify(*, slug: str, run_id: str, speed: float, duration_s: float) -> None:
+def run_started_notify(*, slug: str, run_id: str, speed: float | str, duration_s: float) -> None:
     """Tell everyone looking at the scenario that its owner started a run they can watch."""
     _notify_scenario(
         slug,

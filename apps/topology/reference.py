@@ -21,7 +21,8 @@ def _range(prop: Prop) -> str:
     low = "" if prop.minimum is None else f"{prop.minimum:g}"
     high = "" if prop.maximum is None else f"{prop.maximum:g}"
     unit = f" {prop.unit}" if prop.unit else ""
-    return f"{prop.type} {low} – {high}{unit}"
+    words = "".join(f" or `{word}`" for word in prop.special)
+    return f"{prop.type} {low} – {high}{unit}{words}"
 
 
 def _table(props: tuple[Prop, ...]) -> list[str]:

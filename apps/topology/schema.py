@@ -37,6 +37,10 @@ def prop_schema(prop: Prop) -> dict[str, Any]:
             schema["minimum"] = prop.minimum
         if prop.maximum is not None:
             schema["maximum"] = prop.maximum
+        if prop.special:
+            schema = {"anyOf": [schema, {"enum": list(prop.special)}]}
+        elif prop.default is None:
+            schema["type"] = [prop.type, "null"]
     elif prop.type == "boolean":
         schema = {"type": "boolean"}
     elif prop.type == "choice":

@@ -188,7 +188,23 @@ def _message(error: ValidationError) -> str:
             return f"unknown propert{'y' if len(extra) == 1 else 'ies'}: {', '.join(map(_short, extra))}"
         case "uniqueItems":
             return "must not repeat a name"
+        case "anyOf":
+            ranged = [sub for sub in error.context or [] if sub.validator in ("minimum", "maximum")]
+            words = [choice for option in value for choice in option.get("enum", [])]
+            if ranged and words:  # a number out of range: say which bound, and the words allowed
+                return f"{_message(ranged[0])}, or {' or '.join(map(str, words))}"
+            return f"must be {' or '.join(_describe(option) for option in value)} (got {_short(instance)})"
     return error.message
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    """A sub-schema in words: `a number from 0.1 to 10`, `max`."""
+    if "enum" in schema:
+        return " or ".join(str(choice) for choice in schema["enum"])
+    kind = "an integer" if schema.get("type") == "integer" else "a number"
+    if "minimum" in schema and "maximum" in schema:
+        return f"{kind} from {schema['minimum']:g} to {schema['maximum']:g}"
+    return kind
 
 
 def _short(value: Any) -> str:

@@ -3,14 +3,14 @@ recovered) and the driver's fault log they come from: a restore fired from the C
 the fault it undoes."""
 
 import json
-import time
+import uuid
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
-from apps.engine.runtime.clock import Clock
-from apps.engine.runtime.driver import Driver, Sample
+from apps.engine.runtime import keys
+from apps.engine.runtime.driver import Driver, Sample, release
 from apps.engine.runtime.plan import compile_plan
+from apps.engine.runtime.redis import client
 from apps.engine.stream import RunStream
 
 HA_FAILOVER = Path(__file__).resolve().parents[2] / "apps" / "library" / "scenarios" / "ha-failover.json"
@@ -61,15 +61,22 @@ def test_an_incident_not_yet_detected_has_no_times_and_the_list_is_bounded() -> 
 
 
 def test_a_restore_ends_the_fault_it_undoes_in_the_fault_log() -> None:
-    driver = Driver("r1", document())
-    driver.clock = Clock(time.time() - 5.0, 1.0)
-    with mock.patch.object(driver, "dispatch", autospec=True):
-        driver.fire({"action": "kill_instance", "target": "web", "instance": 1}, live=True)
-        driver.fire({"action": "kill_instance", "target": "web", "instance": 0}, live=True)
-        driver.fire({"action": "restore_instance", "target": "web", "instance": 0}, live=True)
+    driver = Driver(f"t-{uuid.uuid4().hex[:8]}", document(), duration_s=25)
+    try:
+        driver.schedule_fault({"action": "kill_instance", "target": "web", "instance": 1}, 3000.0, live=True)
+        driver.schedule_fault({"action": "kill_instance", "target": "web", "instance": 0}, 4000.0, live=True)
+        driver.schedule_fault({"action": "restore_instance", "target": "web", "instance": 0}, 8000.0, live=True)
 
-    kill_1, kill_0, restore = driver.fault_log
-    assert "undone_at_s" not in kill_1
-    assert kill_0["undone_at_s"] >= kill_0["fired_at_s"]
-    assert "undone_at_s" not in restore
-    assert driver.active_faults == [{"action": "kill_instance", "target": "web", "instance": 1}]
+        kill_1, kill_0, restore = driver.fault_log()
+        assert kill_1["undone_at_s"] == 25.0  # open until traffic ends
+        assert kill_0["undone_at_s"] == 8.0  # ended by the restore
+        assert "undone_at_s" not in restore
+        # In the inbox: the three faults, kill 1's undo at the end, kill 0's undo moved to 8 s.
+        inbox = [(json.loads(raw), at) for raw, at in client().zrange(keys.inbox(driver.run), 0, -1, withscores=True)]
+        undos = sorted((at, event["instance"]) for event, at in inbox if event["action"] == "restore_instance")
+        assert undos == [(8000.0, 0), (8000.0, 0), (25000.0, 1)]  # the restore itself, and kill 0's undo
+
+        assert [f["action"] for f in driver.fault_log(until_s=5.0)] == ["kill_instance", "kill_instance"]
+        assert "undone_at_s" not in driver.fault_log(until_s=5.0)[1]  # not undone yet at 5 s
+    finally:
+        release(driver.run)

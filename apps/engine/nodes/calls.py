@@ -27,7 +27,6 @@ def _save_breaker(hop: Hop, edge: EdgePlan, breaker: CircuitBreaker) -> None:
     for t, old, new in data["transitions"][len(before[-50:]) :] if len(data["transitions"]) > len(before) else []:
         hop.count(f"breaker:{edge.id}:{new}")
         hop.audit("breaker", edge=edge.id, frm=old, to=new, at=t)
-    hop.touch()
 
 
 def call_downstream(hop: Hop, frame: dict[str, Any], edge: EdgePlan, *, instance: str | None = None) -> None:
@@ -53,7 +52,6 @@ def call_downstream(hop: Hop, frame: dict[str, Any], edge: EdgePlan, *, instance
     frame["probe"] = probe
     frame["sent"] = hop.now
     frame.setdefault("tries", 0)
-    hop.put_frame(frame)
     hop.count(f"edge:{edge.id}:calls")
     event = {
         "node": edge.target,
@@ -70,10 +68,11 @@ def call_downstream(hop: Hop, frame: dict[str, Any], edge: EdgePlan, *, instance
     if instance is not None:
         event["inst"] = instance
     hop.send(event)
-    hop.later(
+    frame["timer"] = hop.later(
         float(edge.props["timeout_ms"]),
         {"node": hop.node.id, "t": "call_timeout", "fid": frame["fid"], "call": call_id},
     )
+    hop.put_frame(frame)
 
 
 def settle_downstream(hop: Hop, frame: dict[str, Any], ok: bool) -> None:

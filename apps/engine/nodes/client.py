@@ -1,16 +1,22 @@
-"""Clients: each request's life, from arrival to exactly one outcome in the ledger.
+"""Clients: the traffic, and each request's life from arrival to exactly one outcome.
 
-A request is created by the driver (an `arrive` event). The client sends it along its
-first outgoing edge that carries the operation, with the client's own timeout; a failed
-or timed-out attempt is retried after a backoff while retries remain. The final outcome
+A client generates its own arrivals: each `arrive` event creates a request and schedules the
+next arrival of the client's Poisson process (physics/arrivals.py), until traffic ends. A
+traffic spike changes the rate from that moment: the pending arrival is redrawn (a Poisson
+process is memoryless, so this is exact). The client sends a request along its first
+outgoing edge that carries the operation, with the client's own timeout; a failed or
+timed-out attempt is retried after a backoff while retries remain. The final outcome
 (completed, failed, rejected, timed_out) is written once, keyed by the request id.
 """
 
 import json
+import math
 from typing import Any
 
+from apps.engine.physics.arrivals import client_id, next_arrival_s, pick_operation
 from apps.engine.runtime import keys
 from apps.engine.runtime.hop import Hop
+from apps.engine.runtime.stores import Hash
 
 REJECTIONS = ("rejected", "rate limited", "queue full")
 
@@ -29,45 +35,75 @@ def handle(hop: Hop) -> None:
             if request is not None and request.get("outcome") is None:
                 send_attempt(hop, request)
         case "fault":
-            pass  # traffic spikes are the driver's business (it generates the arrivals)
+            apply_fault(hop)
+
+
+def _requests(hop: Hop) -> Hash:
+    return hop.records(keys.requests(hop.run), as_json=True)
 
 
 def _request(hop: Hop, rid: str) -> dict[str, Any] | None:
-    raw = hop.r.hget(keys.requests(hop.run), rid)
-    return json.loads(raw) if raw else None
+    value: dict[str, Any] | None = _requests(hop).get(rid)
+    return value
 
 
 def _save(hop: Hop, request: dict[str, Any]) -> None:
-    data = json.dumps(request)
-    hop.write(lambda p: p.hset(keys.requests(hop.run), request["rid"], data))
+    _requests(hop).set(request["rid"], request)
+
+
+# --- traffic -------------------------------------------------------------------------------
+
+
+def schedule_next_arrival(hop: Hop) -> None:
+    """The client's next arrival after now, at its current rate (none once traffic has ended)."""
+    multiplier = float(hop.state.get("multiplier", 1.0))
+    horizon_s = hop.step.end_ms / 1000.0
+    next_s = next_arrival_s(hop.rng, hop.now / 1000.0, hop.node.props, multiplier, horizon_s=horizon_s)
+    hop.state["next"] = hop.at(next_s * 1000.0, {"node": hop.node.id, "t": "arrive"}) if math.isfinite(next_s) else None
+
+
+def apply_fault(hop: Hop) -> None:
+    """A traffic spike (or its end): the rate changes now; the pending arrival is redrawn."""
+    if hop.event.get("action") != "traffic_spike":
+        return
+    hop.state["multiplier"] = float(hop.event.get("factor", 1.0))
+    hop.cancel(hop.state.get("next"))
+    if hop.now < hop.step.end_ms:
+        schedule_next_arrival(hop)
+    hop.audit("fault", action="traffic_spike", factor=hop.state["multiplier"])
 
 
 def arrive(hop: Hop) -> None:
-    event = hop.event
-    if hop.r.hexists(keys.requests(hop.run), event["rid"]):
-        return
-    request = {
-        "rid": event["rid"],
-        "client": event["client"],
-        "op": event["op"],
-        "opkind": event["opkind"],
+    if hop.now >= hop.step.end_ms:
+        return  # traffic has ended (the run's duration, or Stop)
+    schedule_next_arrival(hop)
+    op, kind = pick_operation(hop.rng, hop.node.props)
+    rid = hop.step.next_request_id()
+    request: dict[str, Any] = {
+        "rid": rid,
+        "client": client_id(hop.rng, int(hop.node.props["clients"])),
+        "op": op,
+        "opkind": kind,
         "created": hop.now,
         "attempt": 0,
         "outcome": None,
     }
     hop.count("requests:created")
     hop.count(f"node:{hop.node.id}:processed")
-    hop.audit("request", corr=event["rid"], op=event["op"], client=event["client"])
+    hop.audit("request", corr=rid, op=op, client=request["client"])
     send_attempt(hop, request)
+
+
+# --- one request ---------------------------------------------------------------------------
 
 
 def send_attempt(hop: Hop, request: dict[str, Any]) -> None:
     request["attempt"] += 1
     attempt = request["attempt"]
-    _save(hop, request)
     edges = [edge for edge in hop.node.out if edge.carries(request["op"])]
     call_id = f"{request['rid']}#{attempt}"
     if not edges:
+        _save(hop, request)
         hop.send(
             {"node": hop.node.id, "t": "reply", "fid": request["rid"], "call": call_id, "ok": False, "why": "no route"}
         )
@@ -126,6 +162,7 @@ def give_up_or_retry(hop: Hop, rid: str, attempt: int, why: str, request: dict[s
     if request["attempt"] <= int(hop.node.props["retries"]):
         hop.count("requests:retries")
         backoff = float(hop.node.props["retry_backoff_ms"]) * (2 ** (request["attempt"] - 1))
+        _save(hop, request)
         hop.later(backoff, {"node": hop.node.id, "t": "retry", "rid": rid})
         return
     if why == "timeout":
@@ -139,10 +176,11 @@ def give_up_or_retry(hop: Hop, rid: str, attempt: int, why: str, request: dict[s
 def finish(hop: Hop, request: dict[str, Any], outcome: str) -> None:
     request["outcome"] = outcome
     request["ended"] = hop.now
+    request.pop("timer", None)
     _save(hop, request)
     latency = hop.now - float(request["created"])
     record = json.dumps({"outcome": outcome, "created": request["created"], "ended": hop.now, "op": request["op"]})
-    hop.write(lambda p: p.hsetnx(keys.outcomes(hop.run), request["rid"], record))
+    hop.records(keys.outcomes(hop.run)).setnx(request["rid"], record)
     hop.count(f"requests:{outcome}")
     if outcome == "completed":
         hop.observe_latency("e2e", latency)

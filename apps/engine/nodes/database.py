@@ -11,7 +11,7 @@ which instance serves a call and what a write's acknowledgement means.
   refused as with any worker; a live instance hands the call to the right role.)
 - Asynchronous replication. The primary acknowledges a write when its own service time
   ends; the replicas receive it `replication_lag_ms` later. Each acknowledged write is kept
-  (correlation id, ack time) in a Redis sorted set trimmed to that window. When the primary
+  (correlation id, ack time) in the node's state, trimmed to that window. When the primary
   dies, the writes it acknowledged less than `replication_lag_ms` earlier had reached no
   replica: the promoted replica never saw them. They are *acknowledged writes lost by the
   failover* — the client was told "done" and the data is gone. This is data loss in the
@@ -123,7 +123,6 @@ def primary(hop: Hop) -> str | None:
     """The primary's instance name (None during a failover). Instance 0 starts as primary."""
     if "primary" not in hop.state:
         hop.state["primary"] = FIRST_PRIMARY if FIRST_PRIMARY in worker.instances(hop) else None
-        hop.touch()
     value = hop.state["primary"]
     return str(value) if value is not None else None
 
@@ -168,7 +167,6 @@ def receive_call(hop: Hop) -> None:
     chosen = route(event.get("opkind", ""), primary(hop), worker.instances(hop), int(state["rr"]))
     if chosen.rotation != state["rr"]:
         state["rr"] = chosen.rotation
-        hop.touch()
     if chosen.instance is None:
         refuse(hop, chosen.why)
         return
@@ -229,11 +227,11 @@ def acknowledge(hop: Hop, frame: dict[str, Any]) -> None:
     primary (the set is trimmed to that window on each write)."""
     mode, lag = replication(hop)
     window = exposure_ms(mode, lag)
-    key = keys.db_acks(hop.run, hop.node.id)
     member = frame.get("corr") or frame.get("rid") or frame["fid"]
     now = hop.now
-    hop.command("zadd", key, {member: now})
-    hop.command("zremrangebyscore", key, "-inf", f"({now - window}")
+    acks = db_state(hop).setdefault("acks", [])
+    acks.append([member, now])
+    db_state(hop)["acks"] = [ack for ack in acks if ack[1] >= now - window]
     hop.count(f"db:{hop.node.id}:writes")
     hop.observe_latency(f"db:{hop.node.id}:write", now - float(frame["arrived"]))
 
@@ -258,17 +256,14 @@ def primary_lost(hop: Hop, name: str) -> None:
     """The primary died: writes acknowledged within the exposure window never reached a
     replica. Count and name them, and start the failover clock."""
     mode, lag = replication(hop)
-    key = keys.db_acks(hop.run, hop.node.id)
-    recent = hop.r.zrangebyscore(key, f"({hop.now - exposure_ms(mode, lag)}", "+inf", withscores=True)
-    lost = lost_on_failover([(m.decode(), float(s)) for m, s in recent], hop.now, exposure_ms(mode, lag))
-    hop.command("delete", key)  # the next primary starts its own history
     state = db_state(hop)
+    recent = [(str(corr), float(at)) for corr, at in state.pop("acks", [])]
+    lost = lost_on_failover(recent, hop.now, exposure_ms(mode, lag))  # the next primary starts afresh
     state["lost"] = int(state["lost"]) + len(lost)
     state["failovers"].append(
         {"killed_at": hop.now, "old_primary": name, "promoted_at": None, "new_primary": None, "lost": len(lost)}
     )
     hop.state["primary"] = None
-    hop.touch()
     record_lost(hop, lost)
     hop.count(f"db:{hop.node.id}:failovers")
     hop.audit("primary_lost", instance=name, lost_acknowledged_writes=len(lost))
@@ -300,5 +295,4 @@ def promote(hop: Hop) -> None:
     record = failovers[index]
     record.update(promoted_at=hop.now, new_primary=candidate)
     hop.state["primary"] = candidate
-    hop.touch()
     hop.audit("promoted", instance=candidate, took_s=round((hop.now - record["killed_at"]) / 1000.0, 3))

@@ -12,6 +12,7 @@ from apps.engine.nodes import calls
 from apps.engine.nodes.instances import instance_key, instances_of, split_key
 from apps.engine.physics.balancing import balancer_from_dict, make_balancer
 from apps.engine.physics.health import HealthChecker
+from apps.engine.runtime import keys
 from apps.engine.runtime.hop import Hop
 
 
@@ -37,7 +38,6 @@ def handle(hop: Hop) -> None:
             health_tick(hop)
         case "probe_ok":
             hop.state.setdefault("probes_ok", {})[event["key"]] = event["seq"]
-            hop.touch()
         case "fault":
             apply_fault(hop)
 
@@ -117,7 +117,6 @@ def fill(hop: Hop, frame: dict[str, Any]) -> None:
     if filled is None or hop.now - float(filled) > float(hop.node.props["ttl_s"]) * 1000.0:
         entries[frame["op"]] = round(hop.now, 3)
         hop.count(f"node:{hop.node.id}:fills")
-        hop.touch()
 
 
 def answer_locally(hop: Hop) -> None:
@@ -138,7 +137,6 @@ def take_token(hop: Hop) -> bool:
     bucket = hop.state.setdefault("bucket", {"tokens": limit, "at": hop.now})
     bucket["tokens"] = min(limit, bucket["tokens"] + (hop.now - bucket["at"]) / 1000.0 * limit)
     bucket["at"] = hop.now
-    hop.touch()
     if bucket["tokens"] >= 1:
         bucket["tokens"] -= 1
         return True
@@ -186,17 +184,16 @@ def route_to_instance(hop: Hop, frame: dict[str, Any]) -> None:
     key = balancer.choose(pool, client_id=frame["client"], in_flight=inflight, weights=weights)
     hop.state["balancer"] = balancer.to_dict()
     inflight[key] = inflight.get(key, 0) + 1
-    hop.touch()
     hop.count(f"lb:{hop.node.id}:to:{key}")
-    sticky = hop.state.setdefault("sticky", {})
     if frame["client"]:
+        sticky = hop.records(keys.sticky(hop.run, hop.node.id))
         previous = sticky.get(frame["client"])
         if previous is not None:
             hop.count(f"lb:{hop.node.id}:repeat")
             if previous == key:
                 hop.count(f"lb:{hop.node.id}:same")
-        if len(sticky) < 20_000:
-            sticky[frame["client"]] = key
+        if previous != key:
+            sticky.set(frame["client"], key)
     frame["target"] = key
     target_node, instance = split_key(key)
     edge = next(e for e in hop.node.calls() if e.target == target_node)
@@ -218,7 +215,6 @@ def relay(hop: Hop, fid: str, call_id: str, ok: bool, why: str, *, local: bool =
     if hop.node.kind == "load_balancer" and frame.get("target"):
         inflight = hop.state.setdefault("inflight", {})
         inflight[frame["target"]] = max(0, inflight.get(frame["target"], 0) - 1)
-        hop.touch()
         if why == "connection refused" and eject(hop, frame["target"]):
             # Passive health check: a refused connection takes the instance out of rotation
             # at once, and the request is tried on another one (as nginx's next upstream).
@@ -251,7 +247,6 @@ def eject(hop: Hop, key: str) -> bool:
         if change is not None:
             record_health_change(hop, key, healthy=False, passive=True)
     hop.state["health"] = checker.to_dict()
-    hop.touch()
     return True
 
 
@@ -261,11 +256,14 @@ def record_health_change(hop: Hop, key: str, *, healthy: bool, passive: bool = F
     hop.audit("health", target=key, state=verdict, passive=passive)
     changes = hop.state.setdefault("health_changes", [])
     changes.append({"t": round(hop.now, 1), "target": key, "healthy": healthy, "passive": passive})
-    hop.touch()
 
 
 def health_tick(hop: Hop) -> None:
-    """Judge the last round of probes, then send the next round through the broker."""
+    """Judge the last round of probes, then send the next round (every interval while the
+    traffic lasts)."""
+    interval_ms = float(hop.node.props["health_check"]["interval_s"]) * 1000.0
+    if hop.now + interval_ms < hop.step.end_ms:
+        hop.later(interval_ms, {"node": hop.node.id, "t": "health_tick"})
     checker = _checker(hop)
     seq = int(hop.state.get("probe_seq", 0))
     answered: dict[str, int] = hop.state.get("probes_ok", {})
@@ -282,7 +280,6 @@ def health_tick(hop: Hop) -> None:
     hop.state["health"] = checker.to_dict()
     seq += 1
     hop.state["probe_seq"] = seq
-    hop.touch()
     for key in keys_now:
         target_node, name = split_key(key)
         hop.send({"node": target_node, "t": "probe", "lb": hop.node.id, "inst": name, "seq": seq, "key": key})
@@ -300,4 +297,3 @@ def apply_fault(hop: Hop) -> None:
     elif action == "restore_edge":
         hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
     hop.audit("fault", action=action)
-    hop.touch()

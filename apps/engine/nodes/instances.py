@@ -1,19 +1,12 @@
 """Instances of a node as other nodes see them (load balancers read them to route)."""
 
-import json
 from typing import Any
 
-from apps.engine.runtime import keys
 from apps.engine.runtime.hop import Hop
 
 
 def node_state(hop: Hop, node_id: str) -> dict[str, Any]:
-    if node_id == hop.node.id:
-        return hop.state
-    if node_id in hop.snapshots:
-        return hop.snapshots[node_id]
-    raw = hop.r.get(keys.node(hop.run, node_id))
-    return json.loads(raw) if raw else {}
+    return hop.state if node_id == hop.node.id else hop.state_of(node_id)
 
 
 def instances_of(hop: Hop, node_id: str) -> dict[str, dict[str, Any]]:

@@ -14,8 +14,10 @@ from typing import Any
 
 from apps.engine.runtime import keys
 from apps.engine.runtime.hop import Hop
+from apps.engine.runtime.stores import Hash, Line
 
 BUS_MAX_DELIVERIES = 5
+EMPTIED_KEPT = 100  # times a mailbox became empty, kept per mailbox (recovery after a fault)
 
 
 def handle(hop: Hop) -> None:
@@ -42,33 +44,60 @@ def max_deliveries(hop: Hop) -> int:
     return int(hop.node.props.get("max_deliveries", BUS_MAX_DELIVERIES))
 
 
+def mailbox(hop: Hop, box: str) -> Line:
+    return hop.line(keys.mailbox(hop.run, box), f"box:{box}")
+
+
+def listeners(hop: Hop, box: str) -> Line:
+    """Credits waiting for a message: `consumer|instance|generation`, oldest first."""
+    return hop.line(keys.listeners(hop.run, box))
+
+
+def messages(hop: Hop) -> Hash:
+    return hop.records(keys.messages(hop.run), as_json=True)
+
+
+def deliveries(hop: Hop) -> Hash:
+    return hop.records(keys.deliveries(hop.run))
+
+
+def attempts(hop: Hop) -> Hash:
+    return hop.records(keys.attempts(hop.run))
+
+
 def publish(hop: Hop) -> None:
     event = hop.event
     mid, name = event["mid"], event["name"]
     reply = event.get("reply")
-    if hop.r.hexists(keys.messages(hop.run), mid):
+    if messages(hop).exists(mid):
         return
     boxes = boxes_for(hop, name)
     data = event.get("data") or {}
-    record = json.dumps(
-        {"name": name, "corr": event.get("corr", ""), "t": hop.now, "node": hop.node.id, "boxes": boxes, "data": data}
-    )
-    hop.write(lambda p: p.hset(keys.messages(hop.run), mid, record))
+    record = {
+        "name": name,
+        "corr": event.get("corr", ""),
+        "t": hop.now,
+        "node": hop.node.id,
+        "boxes": boxes,
+        "data": data,
+    }
+    messages(hop).set(mid, record)
     hop.count("messages:published")
     hop.count(f"node:{hop.node.id}:processed")
     hop.audit("published", corr=event.get("corr", ""), event=name, mid=mid, data=data)
     accepted = True
     for box in boxes:
-        if hop.node.kind == "queue" and hop.r.llen(keys.mailbox(hop.run, box)) >= int(hop.node.props["max_depth"]):
+        line = mailbox(hop, box)
+        if hop.node.kind == "queue" and len(line) >= int(hop.node.props["max_depth"]):
             if hop.node.props["overflow"] == "reject":
                 settle(hop, mid, box, "rejected")
                 accepted = False
                 continue
-            oldest = hop.r.lindex(keys.mailbox(hop.run, box), 0)
+            oldest = line.pop()
             if oldest is not None:
-                hop.command("lpop", keys.mailbox(hop.run, box))
                 settle(hop, json.loads(oldest)["mid"], box, "dropped")
-        hop.command("hset", keys.deliveries(hop.run), f"{mid}|{box}", "pending")
+        deliveries(hop).set(f"{mid}|{box}", "pending")
+        hop.count("deliveries:open")
         enqueue(
             hop, box, {"mid": mid, "name": name, "corr": event.get("corr", ""), "data": data, "at": hop.now}, head=False
         )
@@ -87,25 +116,28 @@ def publish(hop: Hop) -> None:
 
 
 def settle(hop: Hop, mid: str, box: str, outcome: str) -> None:
-    hop.write(lambda p: p.hset(keys.deliveries(hop.run), f"{mid}|{box}", outcome))
+    """A delivery's final outcome (from pending): delivered, dead_lettered, rejected, dropped."""
+    if deliveries(hop).get(f"{mid}|{box}") == "pending":
+        hop.count("deliveries:open", -1)
+    deliveries(hop).set(f"{mid}|{box}", outcome)
     hop.count(f"messages:{outcome}")
     hop.count(f"box:{box}:{outcome}")
 
 
-def _listeners(hop: Hop, box: str) -> list[str]:
-    return [raw.decode() for raw in hop.r.lrange(keys.listeners(hop.run, box), 0, -1)]
-
-
 def enqueue(hop: Hop, box: str, message: dict[str, Any], *, head: bool, skip: str = "") -> None:
     """Deliver at once against a waiting credit, else keep it in the mailbox."""
-    listeners = [entry for entry in _listeners(hop, box) if not skip or not entry.startswith(skip)]
-    if listeners:
-        entry = listeners[0]
-        hop.write(lambda p: p.lrem(keys.listeners(hop.run, box), 1, entry))
+    waiting = listeners(hop, box)
+    entry = next((e for e in waiting.items() if not skip or not e.startswith(skip)), None)
+    if entry is not None:
+        waiting.remove(entry)
         deliver(hop, box, message, entry)
         return
     data = json.dumps(message)
-    hop.write(lambda p: (p.lpush if head else p.rpush)(keys.mailbox(hop.run, box), data))
+    line = mailbox(hop, box)
+    if head:
+        line.push_front(data)
+    else:
+        line.push(data)
     for consumer in hop.plan.mailboxes()[box][1]:
         if hop.plan.nodes[consumer].kind == "function":
             hop.send({"node": consumer, "t": "demand", "box": box})
@@ -113,8 +145,7 @@ def enqueue(hop: Hop, box: str, message: dict[str, Any], *, head: bool, skip: st
 
 def deliver(hop: Hop, box: str, message: dict[str, Any], entry: str) -> None:
     consumer, instance, gen = entry.split("|")
-    attempt = int(hop.r.hincrby(keys.attempts(hop.run), f"{message['mid']}|{box}|sent", 0)) + 1
-    hop.write(lambda p: p.hincrby(keys.attempts(hop.run), f"{message['mid']}|{box}|sent", 1))
+    attempt = attempts(hop).incr(f"{message['mid']}|{box}|sent")
     hop.send(
         {
             "node": consumer, "t": "deliver", "box": box, "mid": message["mid"], "name": message["name"],
@@ -125,43 +156,50 @@ def deliver(hop: Hop, box: str, message: dict[str, Any], entry: str) -> None:
     hop.count(f"box:{box}:deliveries")
 
 
+def note_emptied(hop: Hop, box: str) -> None:
+    """Remember when a mailbox's backlog was gone (how long a stopped consumer took to recover)."""
+    emptied = hop.state.setdefault("emptied", {}).setdefault(box, [])
+    emptied.append(round(hop.now, 1))
+    del emptied[:-EMPTIED_KEPT]
+
+
 def credit(hop: Hop) -> None:
     event = hop.event
     box = event["box"]
     entry = f"{event['consumer']}|{event['inst']}|{event['gen']}"
-    raw = hop.r.lindex(keys.mailbox(hop.run, box), 0)
+    line = mailbox(hop, box)
+    raw = line.pop()
     if raw is not None:
-        hop.write(lambda p: p.lpop(keys.mailbox(hop.run, box)))
+        if len(line) == 0:
+            note_emptied(hop, box)
         deliver(hop, box, json.loads(raw), entry)
         return
-    hop.write(lambda p: p.rpush(keys.listeners(hop.run, box), entry))
+    listeners(hop, box).push(entry)
 
 
 def acknowledge(hop: Hop) -> None:
     event = hop.event
     box, mid = event["box"], event["mid"]
-    outcome = hop.r.hget(keys.deliveries(hop.run), f"{mid}|{box}")
-    message_raw = hop.r.hget(keys.messages(hop.run), mid)
-    message = json.loads(message_raw) if message_raw else {"name": "", "corr": ""}
+    outcome = deliveries(hop).get(f"{mid}|{box}")
+    message = messages(hop).get(mid) or {"name": "", "corr": ""}
     body = {
         "mid": mid, "name": message["name"], "corr": message.get("corr", ""), "data": message.get("data") or {},
         "at": message.get("t", hop.now),
     }  # fmt: skip
     if event["ok"]:
-        if outcome == b"delivered":
+        if outcome == "delivered":
             hop.count("messages:duplicates")
             return
         settle(hop, mid, box, "delivered")
         return
-    if outcome not in (b"pending", None):
+    if outcome not in ("pending", None):
         return
     if event["requeue"]:
         hop.count("messages:redelivered")
         skip = f"{event['consumer']}|{event['inst']}|"
         enqueue(hop, box, body, head=True, skip=skip)
         return
-    failures = int(hop.r.hincrby(keys.attempts(hop.run), f"{mid}|{box}|failed", 0)) + 1
-    hop.write(lambda p: p.hincrby(keys.attempts(hop.run), f"{mid}|{box}|failed", 1))
+    failures = attempts(hop).incr(f"{mid}|{box}|failed")
     if failures >= max_deliveries(hop):
         settle(hop, mid, box, "dead_lettered")
         hop.audit("dead_letter", corr=message.get("corr", ""), event=message["name"], mid=mid)
@@ -173,6 +211,6 @@ def acknowledge(hop: Hop) -> None:
 def revoke(hop: Hop, box: str, consumer: str, instance: str) -> None:
     """Forget the credits of an instance that stopped, died or was scaled in."""
     prefix = f"{consumer}|{instance}|"
-    for entry in _listeners(hop, box):
-        if entry.startswith(prefix):
-            hop.command("lrem", keys.listeners(hop.run, box), 1, entry)
+    waiting = listeners(hop, box)
+    for entry in [e for e in waiting.items() if e.startswith(prefix)]:
+        waiting.remove(entry)

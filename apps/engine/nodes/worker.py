@@ -18,6 +18,7 @@ from apps.engine.physics.autoscaling import decide, metric_from_counts
 from apps.engine.physics.latency import sample_ms
 from apps.engine.runtime import keys
 from apps.engine.runtime.hop import Hop
+from apps.engine.runtime.stores import Line
 
 WAITING_LIMIT = 10_000
 DEFAULT_CONCURRENCY = {"database": 64, "read_model": 64, "function": 1}
@@ -88,7 +89,6 @@ def pick_instance(hop: Hop) -> str | None:
         return None
     index = int(hop.state.get("rr", 0)) % len(names)
     hop.state["rr"] = index + 1
-    hop.touch()
     return names[index]
 
 
@@ -102,12 +102,11 @@ def add_function_instance(hop: Hop) -> str | None:
     instances(hop)[name]["idle_since"] = hop.now
     hop.count(f"node:{hop.node.id}:cold_starts")
     hop.audit("scale", instance=name, direction="out", reason="cold start")
-    hop.touch()
     return name
 
 
-def waiting_key(hop: Hop, instance: str) -> str:
-    return keys.waiting(hop.run, hop.node.id, instance)
+def waiting_line(hop: Hop, instance: str) -> Line:
+    return hop.line(keys.waiting(hop.run, hop.node.id, instance), f"wait:{hop.node.id}:{instance}")
 
 
 # --- work -------------------------------------------------------------------------------
@@ -135,14 +134,13 @@ def admit(hop: Hop, frame: dict[str, Any], name: str, instance: dict[str, Any]) 
     if working(instance) < concurrency(hop):
         start(hop, frame, instance)
         return
-    depth = hop.r.llen(waiting_key(hop, name))
-    if depth >= WAITING_LIMIT:
+    line = waiting_line(hop, name)
+    if len(line) >= WAITING_LIMIT:
         hop.count(f"node:{hop.node.id}:rejected")
         finish_answer(hop, frame, False, "queue full")
         return
     hop.put_frame(frame)
-    key = waiting_key(hop, name)
-    hop.write(lambda p: p.rpush(key, frame["fid"]))
+    line.push(frame["fid"])
 
 
 def service_time_ms(hop: Hop, instance: dict[str, Any]) -> float:
@@ -160,7 +158,6 @@ def track_work(hop: Hop, change: int) -> None:
     util["area"] += util["working"] * max(0.0, hop.now - util["at"])
     util["at"] = hop.now
     util["working"] = max(0, util["working"] + change)
-    hop.touch()
 
 
 def start(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None:
@@ -168,7 +165,6 @@ def start(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None:
     track_work(hop, +1)
     instance["busy"] += 1
     instance.pop("idle_since", None)
-    hop.touch()
     begins = max(hop.now, float(frame["arrived"]))  # never before the call arrived
     frame["started"] = begins
     hop.put_frame(frame)
@@ -279,7 +275,6 @@ def finish(hop: Hop, frame: dict[str, Any], instance: dict[str, Any], ok: bool, 
     track_work(hop, -1)
     hop.drop_frame(frame["fid"])
     instance["busy"] = max(0, instance["busy"] - 1)
-    hop.touch()
     hop.count(f"node:{hop.node.id}:processed")
     if not ok:
         hop.count(f"node:{hop.node.id}:errors")
@@ -304,13 +299,11 @@ def refill(hop: Hop, name: str, instance: dict[str, Any]) -> None:
     """Serve the waiting line, then offer the free slots to the consumed mailboxes."""
     if not usable(instance):
         return
-    key = waiting_key(hop, name)
+    line = waiting_line(hop, name)
     free = concurrency(hop) - working(instance)
-    waiting = hop.r.lrange(key, 0, free - 1) if free > 0 else []
-    for raw in waiting:
-        fid = raw.decode()
-        frame = hop.frame(fid)
-        hop.command("lrem", key, 1, fid)
+    for _ in range(min(max(free, 0), len(line))):
+        fid = line.pop()
+        frame = hop.frame(fid) if fid is not None else None
         if frame is not None:
             start(hop, frame, instance)
     boxes = consumed_boxes(hop)
@@ -335,7 +328,6 @@ def refill(hop: Hop, name: str, instance: dict[str, Any]) -> None:
                 "gen": instance["gen"],
             }
         )
-    hop.touch()
 
 
 def consumed_boxes(hop: Hop) -> list[str]:
@@ -393,7 +385,13 @@ def probe(hop: Hop) -> None:
         hop.send({"node": event["lb"], "t": "probe_ok", "key": event["key"], "seq": event["seq"]})
 
 
+SCALE_EVERY_MS = 1000.0
+
+
 def scale_tick(hop: Hop) -> None:
+    """Once a run second while traffic lasts: retire idle functions, or follow the policy."""
+    if hop.now + SCALE_EVERY_MS < hop.step.end_ms:
+        hop.later(SCALE_EVERY_MS, {"node": hop.node.id, "t": "scale_tick"})
     if hop.node.kind == "function":
         retire_idle_functions(hop)
         return
@@ -406,7 +404,7 @@ def scale_tick(hop: Hop) -> None:
     window_ms = max(1.0, hop.now - util.get("tick_at", hop.now - 1000.0))
     busy = (util["area"] - util.get("tick_area", 0.0)) / window_ms  # mean busy slots over the window
     util["tick_at"], util["tick_area"] = hop.now, util["area"]
-    waiting = sum(hop.r.llen(waiting_key(hop, n)) for n in active)
+    waiting = sum(len(waiting_line(hop, n)) for n in active)
     metric = metric_from_counts(
         scaling["metric"],
         busy_slots=round(busy, 3),
@@ -431,14 +429,13 @@ def scale_tick(hop: Hop) -> None:
     else:
         for name in sorted(active, key=lambda n: int(n) if n.isdigit() else 0, reverse=True)[: len(active) - target]:
             retire(hop, name)
-    hop.touch()
 
 
 def retire(hop: Hop, name: str) -> None:
     """Scale in: the instance takes no new work; it is gone once idle (no request is dropped)."""
     instance = instances(hop)[name]
     instance["retiring"] = True
-    if instance["busy"] - sum(instance["credits"].values()) <= 0 and hop.r.llen(waiting_key(hop, name)) == 0:
+    if instance["busy"] - sum(instance["credits"].values()) <= 0 and len(waiting_line(hop, name)) == 0:
         instance["retired"] = True
     revoke_credits(hop, name, instance)
 
@@ -462,7 +459,6 @@ def retire_idle_functions(hop: Hop) -> None:
             instance["retired"] = True
             hop.count(f"node:{hop.node.id}:scaled_to_zero")
             hop.audit("scale", instance=name, direction="in", reason="idle")
-    hop.touch()
 
 
 def kill(hop: Hop, name: str) -> None:
@@ -476,17 +472,14 @@ def kill(hop: Hop, name: str) -> None:
     revoke_credits(hop, name, instance)
     instance["busy"] = 0
     # In-flight calls die with the instance (their callers time out); messages go back.
-    for raw_fid, raw in hop.r.hgetall(keys.frames(hop.run, hop.node.id)).items():
-        frame = json.loads(raw)
+    for fid, frame in list(hop.all_frames()):
         if frame.get("inst") != name:
             continue
-        hop.drop_frame(raw_fid.decode())
+        hop.drop_frame(fid)
         if frame["kind"] == "msg":
             ack(hop, frame, ok=False, requeue=True)
-    key = waiting_key(hop, name)
-    hop.write(lambda p: p.delete(key))
+    waiting_line(hop, name).clear()
     hop.count(f"node:{hop.node.id}:kills")
-    hop.touch()
 
 
 def restore(hop: Hop, name: str) -> None:
@@ -494,7 +487,6 @@ def restore(hop: Hop, name: str) -> None:
     if instance is None or instance["alive"]:
         return
     instance["alive"] = True
-    hop.touch()
     refill(hop, name, instance)
 
 
@@ -527,4 +519,3 @@ def apply_fault(hop: Hop) -> None:
         hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
     if not event.get("internal"):
         hop.audit("fault", action=action)
-    hop.touch()

@@ -1,10 +1,11 @@
-"""The lean publish path: engine events written straight into the broker's Redis list.
+"""The lean publish path: a run's next step written straight into the broker's Redis list.
 
-When the Celery broker is the run's Redis (the default), a hop's follow-up events are
-pushed as ordinary Celery task messages (protocol 2, the exact envelope kombu's Redis
-transport writes) *inside the hop's own MULTI/EXEC*: the new state and the next hops are
-committed together or not at all, and publishing costs no extra round trip. With another
-broker (e.g. RabbitMQ) events go through `apply_async` after the commit instead.
+When the Celery broker is the run's Redis (the default), the next `engine.step` task is
+pushed as an ordinary Celery task message (protocol 2, the exact envelope kombu's Redis
+transport writes) *inside the step's own commit*: the step's effects and the hand-over to
+the next step happen together or not at all, at no extra round trip. With another broker
+(e.g. RabbitMQ) the step is sent with `apply_async` after the commit instead; a step lost
+between the two is queued again by the run's driver (its `busy` mark goes stale).
 """
 
 import base64
@@ -18,7 +19,7 @@ from typing import Any
 from django.conf import settings
 
 ENGINE_QUEUE = "engine"
-TASK_NAME = "engine.hop"
+TASK_NAME = "engine.step"
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 
 
@@ -33,10 +34,10 @@ def lean() -> bool:
     return bool(broker == settings.REDIS_URL and broker.startswith("redis://"))
 
 
-def task_message(run: str, event: str, queue: str = ENGINE_QUEUE) -> str:
-    """One `engine.hop(run, event)` task message as kombu's Redis transport stores it."""
+def task_message(run: str, queue: str = ENGINE_QUEUE) -> str:
+    """One `engine.step(run)` task message as kombu's Redis transport stores it."""
     task_id = str(uuid.uuid4())
-    body = json.dumps([[run, event], {}, _EMBED])
+    body = json.dumps([[run], {}, _EMBED])
     message: dict[str, Any] = {
         "body": base64.b64encode(body.encode()).decode(),
         "content-encoding": "utf-8",
@@ -44,7 +45,7 @@ def task_message(run: str, event: str, queue: str = ENGINE_QUEUE) -> str:
         "headers": {
             "lang": "py", "task": TASK_NAME, "id": task_id, "shadow": None, "eta": None, "expires": None,
             "group": None, "group_index": None, "retries": 0, "timelimit": [None, None], "root_id": task_id,
-            "parent_id": None, "argsrepr": f"({run!r}, …)", "kwargsrepr": "{}", "origin": _origin(),
+            "parent_id": None, "argsrepr": f"({run!r},)", "kwargsrepr": "{}", "origin": _origin(),
             "ignore_result": True, "replaced_task_nesting": 0, "stamped_headers": None, "stamps": {},
         },
         "properties": {
@@ -56,7 +57,12 @@ def task_message(run: str, event: str, queue: str = ENGINE_QUEUE) -> str:
     return json.dumps(message)
 
 
-def push(pipe: Any, run: str, events: list[str]) -> None:
-    """Queue LPUSHes of these events' task messages on a pipeline (or MULTI)."""
-    if events:
-        pipe.lpush(ENGINE_QUEUE, *(task_message(run, event) for event in events))
+def step_message(run: str) -> str:
+    return task_message(run)
+
+
+def send_step(run: str) -> None:
+    """Queue the run's next step through Celery (any broker)."""
+    from apps.engine.tasks import step
+
+    step.apply_async((run,), queue=ENGINE_QUEUE)

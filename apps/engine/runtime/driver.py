@@ -1,10 +1,12 @@
-"""The driver of one run: the clock that every timer, arrival and fault comes from.
+"""The driver of one run: it sets the run up, moves its clock, fires faults and measures.
 
-It generates each client's Poisson arrivals, hands due timers to the broker, sends health
-checks and scaling ticks, fires the scheduled (and live) faults, samples the metrics several
-times a second, and, when the run's time is up, stops the traffic, undoes the faults and
-waits for everything in flight to reach an outcome (the drain) before the summary.
-The driver holds no run state of its own that the workers need: that is all in Redis.
+Set-up writes the run's state and seeds its inbox with what starts it: each client's first
+arrival (a client then schedules its own next arrival), the first health check of each load
+balancer, the first scaling tick, and every scheduled fault with its undo. From then on the
+workers' steps carry the run (step.py). The driver only raises the run's horizon as the speed
+ceiling allows (clock.py), fires live faults and Stop at the run time the fleet has reached,
+samples the figures several times a second, and, once traffic has ended, lets the run drain
+as fast as the workers can until every request has its outcome and every delivery settled.
 """
 
 import json
@@ -14,17 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from apps.engine.physics.arrivals import client_id, next_arrival_s, pick_operation
-from apps.engine.runtime import broker, keys
-from apps.engine.runtime.apply import publish
-from apps.engine.runtime.clock import Clock
-from apps.engine.runtime.plan import WORKER_KINDS, Plan, compile_plan
+from apps.engine.physics.arrivals import next_arrival_s
+from apps.engine.runtime import keys, step
+from apps.engine.runtime.clock import HORIZON_NONE, Pace, SpeedMeter, describe, parse_speed, speed_label
+from apps.engine.runtime.plan import CONSUMER_KINDS, Plan, compile_plan
 from apps.engine.runtime.redis import client
-from apps.engine.runtime.timeline import Timeline
+from apps.engine.runtime.timeline import build_timeline
 
-TICK_S = 0.002
+TICK_S = 0.005
 SAMPLE_EVERY_S = 0.2
-STALE_PENDING_S = 1.0
+STALE_BUSY_S = 20.0  # a step queued this long and not running was lost: queue it again
+EPSILON_MS = 0.001
 UNDO = {
     "kill_instance": "restore_instance",
     "kill_zone": "restore_zone",
@@ -37,7 +39,7 @@ SAMPLED_FAULTS = 20  # fault log entries a sample carries (the newest), for the 
 
 @dataclass
 class Sample:
-    t: float
+    t: float  # run seconds applied
     values: dict[str, Any]
 
 
@@ -51,6 +53,18 @@ class DriverResult:
     faults: list[dict[str, Any]] = field(default_factory=list)
     max_depth: dict[str, int] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    clock: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FaultRecord:
+    """A fault in the run's log, with the inbox events that fire and undo it."""
+
+    record: dict[str, Any]
+    fire_at: float
+    undo_at: float | None
+    fire_events: list[str]
+    undo_events: list[str]
 
 
 class Driver:
@@ -61,7 +75,7 @@ class Driver:
         *,
         duration_s: float | None = None,
         seed: int | None = None,
-        speed: float | None = None,
+        speed: float | str | None = None,
         drain_timeout_s: float = 60.0,
         on_sample: Callable[[Sample], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
@@ -73,274 +87,381 @@ class Driver:
         self.plan.trace = trace
         self.duration_s = float(duration_s if duration_s is not None else self.plan.run["duration_s"])
         self.seed = int(seed if seed is not None else self.plan.run["seed"])
-        self.speed = float(speed if speed is not None else self.plan.run["speed"])
+        self.plan.seed = self.seed
+        self.speed = parse_speed(speed if speed is not None else self.plan.run["speed"])
         self.drain_timeout_s = drain_timeout_s
         self.on_sample = on_sample
         self.should_stop = should_stop or (lambda: False)
         self.r = client()
-        self.rng = random.Random(self.seed)
+        self.end_ms = self.duration_s * 1000.0
         self.counter = 0
-        self.multiplier: dict[str, float] = {}
-        self.active_faults: list[dict[str, Any]] = []
-        self.fault_log: list[dict[str, Any]] = []
-        self.max_depth: dict[str, int] = {}
+        self.faults: list[FaultRecord] = []
         self.samples: list[Sample] = []
-        self.undo_due: list[tuple[float, dict[str, Any]]] = []  # (run second, fault) of timed faults
+        self.pace = Pace(self.speed)
+        self.meter = SpeedMeter(self.speed)
+        self.applied_ms = 0.0
+        self.horizon_ms = 0.0
+        self.stopped = False
+        self.started = 0.0
+        self.traffic_wall_s: float | None = None
 
-    # --- set-up -----------------------------------------------------------------------
+    # --- set-up -----------------------------------------------------------------------------
 
-    def setup(self) -> Clock:
-        self.timeline = Timeline(self.r, self.run, self.plan)
-        self.timeline_next = 1.0
-        t0 = time.time()
-        self.clock = Clock(t0, self.speed)
+    def setup(self) -> None:
+        self.started = time.time()
         pipe = self.r.pipeline()
-        meta = {"document": json.dumps(self.document), "t0": t0, "speed": self.speed, "trace": int(self.plan.trace)}
+        meta = {
+            "document": json.dumps(self.document), "t0": self.started, "speed": speed_label(self.speed),
+            "seed": self.seed, "trace": int(self.plan.trace),
+        }  # fmt: skip
         pipe.hset(keys.meta(self.run), mapping=meta)
+        pipe.hset(keys.clock(self.run), mapping={"t": 0, "applied": 0, "end": self.end_ms, "rids": 0, "last": 0})
         for node in self.plan.nodes.values():
-            state: dict[str, Any] = {}
-            if node.kind in WORKER_KINDS or node.kind in ("database", "read_model"):
-                count = node.instance_count()
-                active = int(node.props.get("replicas", count)) if node.kind == "service" else count
-                state["instances"] = {
-                    str(i): {
-                        "alive": True, "standby": i >= active, "busy": 0, "credits": {}, "zone": node.zone, "gen": 0,
-                        "warm_at": 0.0,
-                    }
-                    for i in range(count)
-                }  # fmt: skip
-                state["next_instance"] = count
-            pipe.set(keys.node(self.run, node.id), json.dumps(state))
+            pipe.set(keys.node(self.run, node.id), json.dumps(initial_state(node)))
         pipe.execute()
-        # Consumers offer their free slots (credits) to the mailboxes they read from.
+        self.add_events(self.starting_events())
+        for fault in sorted(self.plan.faults, key=lambda f: f["at_s"]):
+            at = float(fault["at_s"]) * 1000.0
+            if at < self.end_ms:
+                self.schedule_fault(fault, at, live=False)
+
+    def starting_events(self) -> list[dict[str, Any]]:
+        """What starts a run: consumers offering their slots, each client's first arrival,
+        health checks and scaling ticks (each schedules the next itself)."""
+        events: list[dict[str, Any]] = []
         consumers = {c for _, group in self.plan.mailboxes().values() for c in group}
         for node_id in sorted(consumers):
-            self.send({"node": node_id, "t": "fault", "action": "start_consumer", "internal": True}, f"init:{node_id}")
-        return self.clock
-
-    # --- sending ----------------------------------------------------------------------
-
-    def send(self, event: dict[str, Any], event_id: str) -> None:
-        publish(self.run, [json.dumps({**event, "id": event_id})], track=False)
-
-    def now_s(self) -> float:
-        return self.clock.now_ms() / 1000.0
-
-    # --- the loop ---------------------------------------------------------------------
-
-    def run_traffic(self) -> None:
-        now = 0.0
-        clients = self.plan.clients()
-        next_at = {c.id: next_arrival_s(self.rng, 0.0, c.props, 1.0, horizon_s=self.duration_s) for c in clients}
-        faults = sorted(self.plan.faults, key=lambda f: f["at_s"])
-        undo = self.undo_due
-        health_next = {n.id: 0.0 for n in self.plan.nodes.values() if n.kind == "load_balancer"}
-        scalers = [
-            n.id
-            for n in self.plan.nodes.values()
-            if n.kind == "function" or (n.kind == "service" and n.props["autoscaling"]["enabled"])
-        ]
-        scale_next = 1.0
-        sample_next = 0.0
-        while now < self.duration_s and not self.should_stop():
-            now = self.now_s()
-            for c in clients:
-                while next_at[c.id] <= now:
-                    self.arrive(c.id, c.props)
-                    multiplier = self.multiplier.get(c.id, 1.0)
-                    next_at[c.id] = next_arrival_s(
-                        self.rng, next_at[c.id], c.props, multiplier, horizon_s=self.duration_s
-                    )
-            while faults and faults[0]["at_s"] <= now:
-                fault = faults.pop(0)
-                self.fire(fault)
-                if fault.get("duration_s"):
-                    undo.append((fault["at_s"] + fault["duration_s"], fault))
-            for due, fault in [u for u in undo if u[0] <= now]:
-                undo.remove((due, fault))
-                self.undo(fault)
-            for lb, due in health_next.items():
-                if due <= now:
-                    self.send({"node": lb, "t": "health_tick"}, f"health:{lb}:{due:.3f}")
-                    health_next[lb] = due + float(self.plan.nodes[lb].props["health_check"]["interval_s"])
-            if scale_next <= now:
-                for node_id in scalers:
-                    self.send({"node": node_id, "t": "scale_tick"}, f"scale:{node_id}:{scale_next:.1f}")
-                scale_next += 1.0
-            self.fire_live()
-            self.fire_timers()
-            if sample_next <= now:
-                self.sample()
-                sample_next += SAMPLE_EVERY_S
-            time.sleep(TICK_S)
-
-    def arrive(self, client_node: str, props: dict[str, Any]) -> None:
-        self.counter += 1
-        rid = f"r{self.counter}"
-        op, kind = pick_operation(self.rng, props)
-        who = client_id(self.rng, int(props["clients"]))
-        event = {"node": client_node, "t": "arrive", "rid": rid, "client": who, "op": op, "opkind": kind}
-        self.send(event, f"arrive:{rid}")
-
-    def fire_timers(self) -> None:
-        """Publish due timers, and republish events a crashed worker left in `pending`."""
-        wall = time.time()
-        due = self.r.zrangebyscore(keys.timers(self.run), "-inf", wall, start=0, num=2000)
-        if due:
-            events = [raw.decode() for raw in due]
-            if broker.lean():
-                pipe = self.r.pipeline(transaction=True)  # handed over and removed at once
-                broker.push(pipe, self.run, events)
-                pipe.zrem(keys.timers(self.run), *events)
-                pipe.execute()
-            else:
-                publish(self.run, events, track=False)
-                self.r.zrem(keys.timers(self.run), *events)
-        stale = self.r.zrangebyscore(keys.pending(self.run), "-inf", wall - STALE_PENDING_S, start=0, num=500)
-        if stale:
-            self.r.incrby(keys.prefix(self.run) + "republished", len(stale))
-            publish(self.run, [raw.decode() for raw in stale])
-
-    # --- faults -----------------------------------------------------------------------
-
-    def fire(self, fault: dict[str, Any], *, live: bool = False) -> None:
-        record = {**fault, "fired_at_s": round(self.now_s(), 3), "live": live}
-        self.fault_log.append(record)
-        if fault["action"] in RESTORES:  # a restore (e.g. from the Chaos tab) ends the fault it undoes
-            self.end_fault(RESTORES[fault["action"]], fault)
-        else:
-            self.active_faults.append(fault)
-        self.dispatch(fault, fault["action"], fault)
-
-    def end_fault(self, action: str, like: dict[str, Any]) -> None:
-        """Mark the oldest open fault `action` on the same target (and instance) undone now."""
-
-        def same(fault: dict[str, Any]) -> bool:
-            instance = like.get("instance")
-            return (
-                fault.get("action") == action
-                and fault.get("target") == like["target"]
-                and (instance is None or fault.get("instance") == instance)
+            events.append(
+                {"node": node_id, "t": "fault", "action": "start_consumer", "internal": True, "id": f"init:{node_id}"}
             )
+        for node in self.plan.clients():
+            rng = random.Random(f"{self.seed}:{node.id}")
+            first = next_arrival_s(rng, 0.0, node.props, 1.0, horizon_s=self.duration_s)
+            if first * 1000.0 < self.end_ms:
+                events.append(
+                    {"node": node.id, "t": "arrive", "id": f"arrive:{self.seed}:{node.id}", "at": first * 1000}
+                )
+        for node in self.plan.nodes.values():
+            if node.kind == "load_balancer":
+                events.append({"node": node.id, "t": "health_tick", "id": f"health:{self.seed}:{node.id}"})
+            scales = node.kind == "function" or (node.kind == "service" and node.props["autoscaling"]["enabled"])
+            if scales:
+                events.append({"node": node.id, "t": "scale_tick", "id": f"scale:{self.seed}:{node.id}", "at": 1000})
+        return events
 
-        for active in self.active_faults:
-            if same(active):
-                self.active_faults.remove(active)
-                break
-        for record in self.fault_log:
-            if same(record) and "undone_at_s" not in record:
-                record["undone_at_s"] = round(self.now_s(), 3)
-                break
+    def add_events(self, events: list[dict[str, Any]], at: float = 0.0) -> list[str]:
+        """Put events in the inbox (each at its own `at`, else `at`); returns their handles."""
+        raws: list[str] = []
+        mapping: dict[str, float] = {}
+        for event in events:
+            stamped = {**event, "at": round(float(event.get("at", at)), 3)}
+            raw = json.dumps(stamped, separators=(",", ":"))
+            raws.append(raw)
+            mapping[raw] = stamped["at"]
+        if mapping:
+            self.r.zadd(keys.inbox(self.run), mapping)
+        return raws
 
-    def undo(self, fault: dict[str, Any]) -> None:
-        self.end_fault(fault["action"], fault)
-        action = fault["action"]
-        if action == "add_latency":
-            self.dispatch(fault, "add_latency", {**fault, "latency_ms": 0})
-        elif action == "set_error_rate":
-            self.dispatch(fault, "set_error_rate", {**fault, "error_rate": None})
-        elif action == "traffic_spike":
-            self.dispatch(fault, "traffic_spike", {**fault, "factor": 1.0})
-        elif action in UNDO:
-            self.dispatch(fault, UNDO[action], fault)
+    # --- faults -----------------------------------------------------------------------------
 
-    def dispatch(self, fault: dict[str, Any], action: str, values: dict[str, Any]) -> None:
+    def fault_events(self, fault: dict[str, Any], action: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        """The node events one fault action becomes (a zone: every node in it)."""
         target = fault["target"]
         self.counter += 1
         base: dict[str, Any] = {
             "t": "fault",
             "action": action,
-            **{k: values[k] for k in ("instance", "latency_ms", "error_rate") if k in values},
+            **{k: values[k] for k in ("instance", "latency_ms", "error_rate", "factor") if k in values},
         }
-        if action == "traffic_spike":
-            self.multiplier[target] = float(values.get("factor", 1.0))
-            return
         if action in ("cut_edge", "restore_edge"):
             edge = self.plan.edges[target]
-            self.send({**base, "node": edge.source, "edge": edge.id}, f"fault:{self.counter}")
-            return
+            return [{**base, "node": edge.source, "edge": edge.id, "id": f"fault:{self.counter}"}]
         if action in ("kill_zone", "restore_zone"):
-            for node in self.plan.nodes.values():
-                if node.zone == target:
-                    self.send({**base, "node": node.id}, f"fault:{self.counter}:{node.id}")
-            return
-        self.send({**base, "node": target}, f"fault:{self.counter}")
+            return [
+                {**base, "node": node.id, "id": f"fault:{self.counter}:{node.id}"}
+                for node in self.plan.nodes.values()
+                if node.zone == target
+            ]
+        return [{**base, "node": target, "id": f"fault:{self.counter}"}]
+
+    def undo_values(self, fault: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        action = fault["action"]
+        if action == "add_latency":
+            return "add_latency", {**fault, "latency_ms": 0}
+        if action == "set_error_rate":
+            return "set_error_rate", {**fault, "error_rate": None}
+        if action == "traffic_spike":
+            return "traffic_spike", {**fault, "factor": 1.0}
+        if action in UNDO:
+            return UNDO[action], fault
+        return None
+
+    def schedule_fault(self, fault: dict[str, Any], at: float, *, live: bool) -> None:
+        """Put a fault (and its undo: after its duration, else when traffic ends) in the inbox."""
+        if fault["action"] in RESTORES:
+            self.end_matching(RESTORES[fault["action"]], fault, at)
+        fire = self.add_events(self.fault_events(fault, fault["action"], fault), at)
+        record = {**{k: v for k, v in fault.items() if k != "at_s"}, "at_s": fault.get("at_s", 0)}
+        record.update(fired_at_s=round(at / 1000.0, 3), live=live)
+        undo = self.undo_values(fault)
+        undo_at: float | None = None
+        undo_events: list[str] = []
+        if undo is not None:
+            duration = fault.get("duration_s")
+            undo_at = min(at + float(duration) * 1000.0, self.end_ms) if duration else self.end_ms
+            undo_events = self.add_events(self.fault_events(fault, undo[0], undo[1]), undo_at)
+            record["undone_at_s"] = round(undo_at / 1000.0, 3)
+        self.faults.append(FaultRecord(record, at, undo_at, fire, undo_events))
+
+    def end_matching(self, action: str, like: dict[str, Any], at: float) -> None:
+        """A restore fired by hand ends the oldest open fault it undoes: its own undo is dropped."""
+        instance = like.get("instance")
+        for fault in self.faults:
+            record = fault.record
+            if (
+                record.get("action") == action
+                and record.get("target") == like["target"]
+                and (instance is None or record.get("instance") == instance)
+                and fault.fire_at <= at
+                and fault.undo_at is not None
+                and fault.undo_at > at
+            ):
+                self.move_undo(fault, at)
+                return
+
+    def move_undo(self, fault: FaultRecord, at: float) -> None:
+        if fault.undo_events:
+            self.r.zrem(keys.inbox(self.run), *fault.undo_events)
+        undo = self.undo_values(fault.record)
+        fault.undo_events = self.add_events(self.fault_events(fault.record, *undo), at) if undo else []
+        fault.undo_at = at
+        fault.record["undone_at_s"] = round(at / 1000.0, 3)
 
     def fire_live(self) -> None:
-        """Faults sent while the run goes (the API pushes them onto the run's fault list)."""
-        while raw := self.r.lpop(keys.faults(self.run)):
-            fault = json.loads(raw)
-            self.fire(fault, live=True)
-            if fault.get("duration_s"):
-                self.undo_due.append((self.now_s() + float(fault["duration_s"]), fault))
+        """Faults sent while the run goes (the API pushes them onto the run's fault list): each
+        fires just after the last event the fleet applied."""
+        if not self.r.llen(keys.faults(self.run)):
+            return
+        at = self.quiesce()
+        try:
+            while raw := self.r.lpop(keys.faults(self.run)):
+                fault = json.loads(raw)
+                if at < self.end_ms:
+                    self.schedule_fault(fault, at, live=True)
+        finally:
+            self.resume()
 
-    # --- metrics ----------------------------------------------------------------------
+    def stop_traffic(self) -> None:
+        """Stop: traffic ends just after the last applied event; open faults are undone then."""
+        at = self.quiesce()
+        try:
+            self.stopped = True
+            self.end_ms = min(self.end_ms, at)
+            self.r.hset(keys.clock(self.run), "end", self.end_ms)
+            kept = []
+            for fault in self.faults:
+                if fault.fire_at > at:
+                    self.r.zrem(keys.inbox(self.run), *fault.fire_events, *fault.undo_events)
+                    continue
+                if fault.undo_at is not None and fault.undo_at > at:
+                    self.move_undo(fault, at)
+                kept.append(fault)
+            self.faults = kept
+        finally:
+            self.resume()
 
-    def depths(self) -> dict[str, int]:
-        pipe = self.r.pipeline()
-        names: list[str] = []
-        for box in self.plan.mailboxes():
-            names.append(f"box:{box}")
-            pipe.llen(keys.mailbox(self.run, box))
-        for node in self.plan.nodes.values():
-            if node.kind in WORKER_KINDS or node.kind in ("database", "read_model"):
-                for key in self.r.scan_iter(match=keys.waiting(self.run, node.id, "*"), count=100):
-                    names.append(f"wait:{node.id}:{key.decode().rsplit(':', 1)[1]}")
-                    pipe.llen(key)
-        values = pipe.execute()
-        return dict(zip(names, (int(v) for v in values), strict=True))
+    def quiesce(self) -> float:
+        """Hold the run between two steps; returns the run time just after the last event applied."""
+        self.r.hset(keys.clock(self.run), "hold", 1)
+        deadline = time.monotonic() + step.LOCK_TTL_MS / 1000.0
+        while self.r.exists(keys.busy(self.run)) and time.monotonic() < deadline:
+            time.sleep(0.002)
+        last = float(self.r.hget(keys.clock(self.run), "last") or 0)
+        return round(last + EPSILON_MS, 3)
+
+    def resume(self) -> None:
+        self.r.hdel(keys.clock(self.run), "hold")
+        step.dispatch(self.run)
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def tick(self, wall: float) -> None:
+        self.applied_ms = float(self.r.hget(keys.clock(self.run), "applied") or 0)
+        draining = self.applied_ms >= self.end_ms
+        horizon = HORIZON_NONE if draining else self.pace.horizon(wall, self.applied_ms)
+        self.horizon_ms = max(self.horizon_ms, horizon)
+        step.dispatch(self.run, self.horizon_ms)
+
+    def requeue_lost_step(self) -> None:
+        """A step queued long ago that never ran (a broker other than Redis lost it between a
+        commit and its send): clear the mark and queue it again."""
+        raw = self.r.get(keys.busy(self.run))
+        if raw and time.time() - float(raw) > STALE_BUSY_S and not self.r.exists(keys.step_lock(self.run)):
+            self.r.delete(keys.busy(self.run))
+            step.dispatch(self.run, self.horizon_ms)
+
+    def run_traffic(self) -> None:
+        """Until the run time reaches the end of traffic (or Stop)."""
+        self.loop(until_drained=False)
+
+    def drain(self) -> tuple[bool, float]:
+        """Traffic has ended: go as fast as the workers can until everything has an outcome."""
+        started = time.time()
+        settled = self.loop(until_drained=True)
+        return settled, time.time() - started
+
+    def loop(self, *, until_drained: bool) -> bool:
+        sample_next = 0.0
+        stale_next = time.monotonic() + STALE_BUSY_S
+        drain_deadline = time.monotonic() + self.drain_timeout_s
+        while True:
+            wall = time.monotonic()
+            if not self.stopped and self.should_stop():
+                self.stop_traffic()
+            self.fire_live()
+            self.tick(wall)
+            if self.applied_ms >= self.end_ms and self.traffic_wall_s is None:
+                self.traffic_wall_s = time.time() - self.started
+            if wall >= sample_next:
+                self.sample()
+                sample_next = wall + SAMPLE_EVERY_S
+                if until_drained and self.settled():
+                    return True
+            if not until_drained and self.applied_ms >= self.end_ms:
+                return True
+            if until_drained and wall > drain_deadline:
+                return self.settled()
+            if wall >= stale_next:
+                self.requeue_lost_step()
+                stale_next = wall + 1.0
+            time.sleep(TICK_S)
+
+    # --- metrics ----------------------------------------------------------------------------
 
     def sample(self) -> None:
-        while self.now_s() >= self.timeline_next:
-            self.timeline.point(self.timeline_next)
-            self.timeline_next += 1.0
-        depths = self.depths()
-        for name, depth in depths.items():
-            self.max_depth[name] = max(self.max_depth.get(name, 0), depth)
-        stats = {k.decode(): float(v) for k, v in self.r.hgetall(keys.stats(self.run)).items()}
-        faults = [dict(record) for record in self.fault_log[-SAMPLED_FAULTS:]]
-        sample = Sample(round(self.now_s(), 3), {"depths": depths, "stats": stats, "faults": faults})
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hgetall(keys.stats(self.run))
+        pipe.hgetall(keys.depths(self.run))
+        pipe.hmget(keys.clock(self.run), "applied", "t")
+        stats_raw, depths_raw, clock = pipe.execute()
+        applied_s = float(clock[0] or 0) / 1000.0
+        wall = time.time() - self.started
+        effective = self.meter.observe(wall, applied_s)
+        stats = {k.decode(): float(v) for k, v in stats_raw.items()}
+        depths = {k.decode(): int(v) for k, v in depths_raw.items()}
+        faults = self.fault_log(until_s=applied_s)[-SAMPLED_FAULTS:]
+        clock_info = {
+            "speed": speed_label(self.speed), "effective": None if effective is None else round(effective, 3),
+            "limited": effective is not None and self.meter.limited(effective),
+            "text": describe(self.speed, effective), "wall_s": round(wall, 3),
+        }  # fmt: skip
+        sample = Sample(round(applied_s, 3), {"depths": depths, "stats": stats, "faults": faults, "clock": clock_info})
         self.samples.append(sample)
         if self.on_sample is not None:
             self.on_sample(sample)
 
-    # --- drain ------------------------------------------------------------------------
+    def fault_log(self, until_s: float | None = None) -> list[dict[str, Any]]:
+        """The faults fired so far (up to `until_s` of run time), each with when it was undone."""
+        out = []
+        for fault in sorted(self.faults, key=lambda f: f.fire_at):
+            record = dict(fault.record)
+            if until_s is not None:
+                if record["fired_at_s"] > until_s + 1e-9:
+                    continue
+                if record.get("undone_at_s") is not None and record["undone_at_s"] > until_s + 1e-9:
+                    record.pop("undone_at_s")
+            out.append(record)
+        return out
 
     def settled(self) -> bool:
-        created = self.r.hlen(keys.requests(self.run))
-        ended = self.r.hlen(keys.outcomes(self.run))
-        if ended < created:
+        """Traffic over, every request has its outcome and no delivery is pending."""
+        if self.applied_ms < self.end_ms:
             return False
-        deliveries = self.r.hvals(keys.deliveries(self.run))
-        return b"pending" not in deliveries and self.r.zcard(keys.pending(self.run)) == 0
+        stats = self.samples[-1].values["stats"] if self.samples else {}
+        created = stats.get("requests:created", 0.0)
+        ended = sum(stats.get(f"requests:{name}", 0.0) for name in ("completed", "failed", "rejected", "timed_out"))
+        return ended >= created and stats.get("deliveries:open", 0.0) <= 0
 
-    def drain(self) -> tuple[bool, float]:
-        for fault in list(self.active_faults):
-            self.undo(fault)
-        started = time.time()
-        sample_next = time.time()
-        while time.time() - started < self.drain_timeout_s:
-            self.fire_timers()
-            if time.time() >= sample_next:
-                self.sample()
-                sample_next += SAMPLE_EVERY_S
-                if self.settled():
-                    return True, time.time() - started
-            time.sleep(TICK_S)
-        return self.settled(), time.time() - started
+    def clock_summary(self) -> dict[str, Any]:
+        """How fast the run went, and whether the workers held it back."""
+        traffic_s = self.traffic_wall_s or (time.time() - self.started)
+        run_s = self.end_ms / 1000.0
+        mean = run_s / traffic_s if traffic_s > 0 else None
+        speeds = [point["speed"] for point in self.meter.series if point["t"] <= run_s]
+        stats = self.samples[-1].values["stats"] if self.samples else {}
+        out_of_order_max = self.r.zscore(keys.max_depths(self.run), "clock:out_of_order_max_ms")
+        return {
+            "speed": speed_label(self.speed),
+            "effective_speed": round(mean, 3) if mean is not None else None,
+            "min_effective_speed": round(min(speeds), 3) if speeds else None,
+            "held_back_s": round(self.meter.held_back_s, 2),
+            "limited": bool(mean is not None and self.meter.limited(mean)),
+            "text": describe(self.speed, mean),
+            "traffic_wall_s": round(traffic_s, 3),
+            "series": self.meter.series,
+            "lookahead_ms": 0.0,
+            "out_of_order": {
+                "events": int(stats.get("clock:out_of_order", 0)),
+                "max_ms": round(float(out_of_order_max or 0.0), 3),
+            },
+            "steps": int(stats.get("steps", 0)),
+            "events": int(stats.get("hops", 0)),
+        }
+
+    # --- the whole run ----------------------------------------------------------------------
 
     def execute(self) -> DriverResult:
         self.setup()
         self.run_traffic()
-        ended = self.clock.now_ms()
         drained, drain_s = self.drain()
         self.sample()
-        self.timeline.point(self.now_s())
+        max_depth = {
+            name.decode(): int(score)
+            for name, score in self.r.zrange(keys.max_depths(self.run), 0, -1, withscores=True)
+            if not name.startswith(b"clock:")
+        }
         return DriverResult(
-            self.clock.t0, ended, drained, drain_s, self.samples, self.fault_log, self.max_depth, self.timeline.points
+            self.started,
+            self.end_ms,
+            drained,
+            drain_s,
+            self.samples,
+            self.fault_log(),
+            max_depth,
+            build_timeline(self.r, self.run, self.plan),
+            self.clock_summary(),
         )
 
     def cleanup(self) -> None:
-        names = list(self.r.scan_iter(match=keys.prefix(self.run) + "*", count=1000))
-        for start in range(0, len(names), 500):
-            self.r.unlink(*names[start : start + 500])
+        release(self.run)
+
+
+def initial_state(node: Any) -> dict[str, Any]:
+    """A node's state when the run starts: its instances (active, then standby)."""
+    state: dict[str, Any] = {}
+    if node.kind in CONSUMER_KINDS:
+        count = node.instance_count()
+        active = int(node.props.get("replicas", count)) if node.kind == "service" else count
+        state["instances"] = {
+            str(i): {
+                "alive": True, "standby": i >= active, "busy": 0, "credits": {}, "zone": node.zone, "gen": 0,
+                "warm_at": 0.0,
+            }
+            for i in range(count)
+        }  # fmt: skip
+        state["next_instance"] = count
+    return state
+
+
+def release(run: str) -> None:
+    """Delete every key of the run: the fixed ones and those in its registry (no scan).
+    A step still queued finds the run gone and does nothing."""
+    r = client()
+    r.hset(keys.clock(run), "hold", 1)
+    deadline = time.monotonic() + step.LOCK_TTL_MS / 1000.0
+    while r.exists(keys.step_lock(run)) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    names = [raw.decode() for raw in r.smembers(keys.registry(run))]
+    names += keys.fixed(run) + [f"{keys.prefix(run)}{extra}" for extra in ("live", "stop", "live-faults")]
+    for start in range(0, len(names), 500):
+        r.unlink(*names[start : start + 500])

@@ -14,6 +14,9 @@ Role = Literal["call", "publish", "deliver"]
 WORKER_KINDS = ("service", "function")
 # Kinds that can consume messages (they have instances with slots).
 CONSUMER_KINDS = ("service", "function", "database", "read_model")
+# One-way network latency between two nodes with no `network_ms` on the edge between them.
+WITHIN_ZONE_MS = 0.5
+ACROSS_ZONES_MS = 1.0
 
 
 def _with_defaults(props: dict[str, Any] | None, specs: tuple[Prop, ...]) -> dict[str, Any]:
@@ -67,6 +70,11 @@ class NodePlan:
         return 1
 
 
+def zone_latency_ms(a: NodePlan, b: NodePlan) -> float:
+    """The default one-way latency: across zones when both are placed in different zones."""
+    return ACROSS_ZONES_MS if a.zone and b.zone and a.zone != b.zone else WITHIN_ZONE_MS
+
+
 @dataclass
 class Plan:
     nodes: dict[str, NodePlan]
@@ -74,6 +82,25 @@ class Plan:
     run: dict[str, Any]
     faults: list[dict[str, Any]]
     trace: bool = False  # record each call's arrival and sampled service time (fidelity checks)
+    seed: int = 0
+    _network: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def network_ms(self, source: str, target: str) -> float:
+        """One-way latency of a message from `source` to `target`: the edge's `network_ms`
+        when drawn (either direction), else 0.5 ms within a zone and 1 ms across zones; 0 to
+        itself. Calls, replies, publications, deliveries, credits and probes all pay it."""
+        if source == target:
+            return 0.0
+        value = self._network.get((source, target))
+        if value is None:
+            a, b = self.nodes[source], self.nodes[target]
+            value = zone_latency_ms(a, b)
+            for edge in (*a.out, *b.out):
+                if {edge.source, edge.target} == {source, target} and edge.props.get("network_ms") is not None:
+                    value = float(edge.props["network_ms"])
+                    break
+            self._network[(source, target)] = value
+        return value
 
     def mailboxes(self) -> dict[str, tuple[str, list[str]]]:
         """Message buffers: mailbox id -> (messaging node, consumer node ids).

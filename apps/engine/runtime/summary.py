@@ -93,7 +93,8 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
         "nodes": {},
         "faults": result.faults,
         "timeline": result.timeline,
-        "republished": int(r.get(keys.prefix(run) + "republished") or 0),
+        "clock": result.clock,
+        "engine_errors": int(stats.get("engine:errors", 0)),
     }
     summary["availability_nines"] = round(nines(summary["availability"]), 2) if summary["availability"] < 1 else None
     summary["downtime_per_year"] = format_downtime_per_year(summary["availability"])
@@ -106,32 +107,62 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
     )
     lag = {n.id: _latency(run, f"lag:{n.id}", stats) for n in plan.nodes.values() if n.kind == "read_model"}
     summary.update(domain_sections(run, plan, stats, lag))
-    summary["faults"] = [fault_timings(plan, fault, summary["nodes"], result) for fault in result.faults]
+    states = {node_id: _state(run, node_id) for node_id in plan.nodes}
+    depths = {k.decode(): int(v) for k, v in r.hgetall(keys.depths(run)).items()}
+    summary["faults"] = [
+        fault_timings(plan, fault, summary["nodes"], states, result, depths) for fault in result.faults
+    ]
     if plan.trace:
         summary["trace"] = [json.loads(raw) for raw in r.lrange(keys.trace(run), 0, -1)]
     return summary
 
 
-def fault_timings(plan: Plan, fault: dict[str, Any], nodes: dict[str, Any], result: DriverResult) -> dict[str, Any]:
+def _state(run: str, node_id: str) -> dict[str, Any]:
+    raw = client().get(keys.node(run, node_id))
+    return json.loads(raw) if raw else {}
+
+
+def fault_timings(
+    plan: Plan,
+    fault: dict[str, Any],
+    nodes: dict[str, Any],
+    states: dict[str, dict[str, Any]],
+    result: DriverResult,
+    depths: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Detection: when a load balancer took a failed instance out of rotation; recovery: when
     it was back in (instance faults), or when the backlog it caused had drained (consumers)."""
     out = dict(fault)
-    undone = fault.get("undone_at_s")
     action = fault["action"]
     if action in ("kill_instance", "kill_zone"):
         changes = [
             change for node in nodes.values() for change in node.get("load_balancer", {}).get("health_changes", [])
         ]
         out.update(health_timings(plan, fault, changes))
-    elif action == "stop_consumer" and undone is not None:
-        boxes = [f"box:{box}" for box, (_, consumers) in plan.mailboxes().items() if fault["target"] in consumers]
-        drained = [
-            sample.t
-            for sample in result.samples
-            if sample.t >= undone and all(sample.values["depths"].get(box, 0) == 0 for box in boxes)
-        ]
-        out["recovered_after_s"] = round(drained[0] - undone, 3) if drained else None
+    elif action == "stop_consumer":
+        out["recovered_after_s"] = backlog_recovery_s(plan, fault, states, depths)
     return out
+
+
+def backlog_recovery_s(
+    plan: Plan, fault: dict[str, Any], states: dict[str, dict[str, Any]], depths: dict[str, int] | None = None
+) -> float | None:
+    """How long after a stopped consumer was started again its mailboxes were empty (from the
+    run times the messaging nodes recorded as each mailbox emptied); None if not yet."""
+    undone = fault.get("undone_at_s")
+    if undone is None:
+        return None
+    undone_ms = float(undone) * 1000.0
+    worst = 0.0
+    for box, (owner, consumers) in plan.mailboxes().items():
+        if fault["target"] not in consumers:
+            continue
+        emptied = [t for t in states.get(owner, {}).get("emptied", {}).get(box, []) if t >= undone_ms - 1e-6]
+        if emptied:
+            worst = max(worst, emptied[0] - undone_ms)
+        elif depths is None or depths.get(f"box:{box}", 0) > 0:
+            return None
+    return round(worst / 1000.0, 3)
 
 
 def health_timings(plan: Plan, fault: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, float | None]:

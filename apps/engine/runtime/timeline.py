@@ -1,65 +1,67 @@
-"""Per-second windows of a run: outcomes, throughput and latency percentiles over time.
+"""Per-second windows of a run: outcomes, throughput and latency percentiles over run time.
 
-Workers only add to cumulative counters and latency histograms; the timeline takes the
-difference between consecutive snapshots, so each point describes just its own window
-(e.g. the caller's p95 while a circuit breaker was open).
+Each hop adds its counts and latencies to the second of run time it happened in (step.py),
+so a window holds exactly what happened in that second of the run, whatever the machine's
+load or the run's speed. Point `t` describes the window [t − 1, t).
 """
 
+from collections import defaultdict
 from typing import Any
 
-from apps.engine.physics.percentiles import window_histogram
+from apps.engine.physics.percentiles import LatencyHistogram, bucket_value
 from apps.engine.runtime import keys
 from apps.engine.runtime.plan import Plan
 
 OUTCOMES = ("created", "completed", "failed", "rejected", "timed_out")
 
 
-class Timeline:
-    def __init__(self, r: Any, run: str, plan: Plan):
-        self.r = r
-        self.run = run
-        self.scopes = ["e2e", *(f"node:{node_id}" for node_id in plan.nodes)]
-        self.previous_hist: dict[str, dict[int, int]] = {}
-        self.previous_stats: dict[str, float] = {}
-        self.points: list[dict[str, Any]] = []
+def _histograms(raw: dict[bytes, bytes]) -> dict[int, LatencyHistogram]:
+    """`<second>:<bucket>` -> count, as one histogram per second."""
+    out: dict[int, LatencyHistogram] = defaultdict(LatencyHistogram)
+    for name, count in raw.items():
+        second, bucket = name.decode().split(":")
+        out[int(second)].add(bucket_value(int(bucket)), int(count))
+    return out
 
-    def _window(self, scope: str, current: dict[int, int]) -> dict[str, Any]:
-        histogram = window_histogram(current, self.previous_hist.get(scope, {}))
-        if histogram.count == 0:
-            return {"n": 0}
-        return {
-            "n": histogram.count,
-            "p50": round(histogram.percentile(50), 2),
-            "p95": round(histogram.percentile(95), 2),
-        }
 
-    def point(self, t_s: float) -> dict[str, Any]:
-        pipe = self.r.pipeline(transaction=False)
-        pipe.hgetall(keys.stats(self.run))
-        for scope in self.scopes:
-            pipe.hgetall(keys.latency(self.run, scope))
-        stats_raw, *histograms = pipe.execute()
-        stats = {k.decode(): float(v) for k, v in stats_raw.items()}
+def _window(histogram: LatencyHistogram | None) -> dict[str, Any]:
+    if histogram is None or histogram.count == 0:
+        return {"n": 0}
+    return {
+        "n": histogram.count,
+        "p50": round(histogram.percentile(50), 2),
+        "p95": round(histogram.percentile(95), 2),
+    }
 
-        def delta(name: str) -> int:
-            return int(stats.get(name, 0.0) - self.previous_stats.get(name, 0.0))
 
+def build_timeline(r: Any, run: str, plan: Plan) -> list[dict[str, Any]]:
+    scopes = ["e2e", *(f"node:{node_id}" for node_id in plan.nodes)]
+    pipe = r.pipeline(transaction=False)
+    pipe.hgetall(keys.per_second(run))
+    for scope in scopes:
+        pipe.hgetall(keys.latency_per_second(run, scope))
+    counters_raw, *latencies = pipe.execute()
+    counters: dict[int, dict[str, int]] = defaultdict(dict)
+    for name, value in counters_raw.items():
+        second, counter = name.decode().split("|", 1)
+        counters[int(second)][counter] = int(value)
+    histograms = {scope: _histograms(raw) for scope, raw in zip(scopes, latencies, strict=True)}
+    seconds = set(counters)
+    for per_scope in histograms.values():
+        seconds |= set(per_scope)
+    points: list[dict[str, Any]] = []
+    for second in range(0, max(seconds) + 1 if seconds else 0):
+        values = counters.get(second, {})
         point: dict[str, Any] = {
-            "t": round(t_s, 2),
-            "requests": {name: delta(f"requests:{name}") for name in OUTCOMES},
+            "t": float(second + 1),
+            "requests": {name: values.get(f"requests:{name}", 0) for name in OUTCOMES},
+            "e2e": _window(histograms["e2e"].get(second)),
             "nodes": {},
         }
-        for scope, raw in zip(self.scopes, histograms, strict=True):
-            current = {int(b): int(c) for b, c in raw.items()}
-            window = self._window(scope, current)
-            self.previous_hist[scope] = current
-            if scope == "e2e":
-                point["e2e"] = window
-            else:
-                node_id = scope.split(":", 1)[1]
-                window["processed"] = delta(f"node:{node_id}:processed")
-                window["errors"] = delta(f"node:{node_id}:errors")
-                point["nodes"][node_id] = window
-        self.previous_stats = stats
-        self.points.append(point)
-        return point
+        for node_id in plan.nodes:
+            window = _window(histograms[f"node:{node_id}"].get(second))
+            window["processed"] = values.get(f"node:{node_id}:processed", 0)
+            window["errors"] = values.get(f"node:{node_id}:errors", 0)
+            point["nodes"][node_id] = window
+        points.append(point)
+    return points

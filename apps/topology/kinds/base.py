@@ -26,6 +26,7 @@ class Prop:
     unit: str = ""
     max_length: int = 80
     max_items: int = 50
+    special: tuple[str, ...] = ()  # words accepted besides a number (a run's speed: "max")
 
     @property
     def path(self) -> tuple[str, ...]:

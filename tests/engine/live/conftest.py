@@ -25,9 +25,10 @@ def database(transactional_db: None) -> None:
 
 @pytest.fixture
 def run_template(fleet: Fleet) -> Any:
-    """Run a template (with --set style changes and extra faults) and return its summary."""
+    """Run a template (with --set style changes and extra faults) and return its summary: at
+    speed `max` unless told otherwise (the figures are the same at any speed)."""
 
-    def run(slug: str, *, duration: float, speed: float | None = None, seed: int | None = None,
+    def run(slug: str, *, duration: float, speed: float | str = "max", seed: int | None = None,
             settings: list[str] | None = None, faults: list[str] | None = None,
             keep_records: bool = False) -> dict[str, Any]:  # fmt: skip
         document = prepare(

@@ -17,7 +17,7 @@ def cached(ttl_s: float) -> dict[str, Any]:
         node("origin", "service", 400, 0, replicas=1, concurrency=8, latency={"mean_ms": 20}),
     ]
     document["edges"] = [edge("e1", "users", "cache"), edge("e2", "cache", "origin")]
-    return prepare(document, settings=[], faults=[], duration=7, seed=3, speed=1)
+    return prepare(document, settings=[], faults=[], duration=7, seed=3, speed="max")
 
 
 def test_entries_expire_after_their_ttl_and_are_refilled_by_a_miss(fleet: Any) -> None:

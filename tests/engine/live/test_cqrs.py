@@ -32,7 +32,7 @@ def burst_document() -> dict[str, Any]:
         }
     )  # fmt: skip
     document["edges"].append({"id": "rush-gateway", "from": "rush", "to": "gateway"})
-    return prepare(document, settings=[f"reservations.domain.slots={SLOTS}"], faults=[], duration=36, speed=0.25)
+    return prepare(document, settings=[f"reservations.domain.slots={SLOTS}"], faults=[], duration=36, speed="max")
 
 
 def test_conflicting_commands_book_each_slot_once_and_the_read_model_catches_up(fleet: Any) -> None:

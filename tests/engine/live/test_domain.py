@@ -30,7 +30,7 @@ def saga_document() -> dict[str, Any]:
         if edge["id"] == "bus-notifications":
             edge["props"]["filter"] = ["OrderPlaced", "OrderCancelled"]
     document["faults"] = []
-    return prepare(document, settings=[], faults=[], duration=5, speed=1.0)
+    return prepare(document, settings=[], faults=[], duration=5, speed="max")
 
 
 def test_orders_beyond_the_stock_are_compensated_and_every_event_is_mailed(fleet: Any) -> None:

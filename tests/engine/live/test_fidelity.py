@@ -36,7 +36,7 @@ def mmc_document(seed: int, duration: float) -> dict[str, Any]:
         },
     ]
     document["edges"] = [{"id": "e1", "from": "users", "to": "server", "props": {"timeout_ms": 60000}}]
-    document["run"] = {"duration_s": duration, "seed": seed, "speed": 0.5}
+    document["run"] = {"duration_s": duration, "seed": seed, "speed": "max"}
     return document
 
 

@@ -20,7 +20,7 @@ def test_round_robin_splits_evenly(run_template: Any) -> None:
 
 
 def test_weighted_follows_the_weights(run_template: Any) -> None:
-    summary = run_template("lb-weighted", duration=10, speed=0.5)
+    summary = run_template("lb-weighted", duration=10)
     assert_conserved(summary)
     large, medium, small = (
         summary["nodes"]["lb"]["load_balancer"]["shares"][f"{n}/0"] for n in ("large", "medium", "small")
@@ -44,8 +44,8 @@ def test_least_connections_beats_round_robin_when_one_server_is_slow(run_templat
     are raised so that every request completes and the p99 shows the waiting, not a cut-off."""
     busy = ["users.rate=54", "users.timeout_ms=60000"]
     busy += [f"lb-server-{n}.timeout_ms=60000" for n in (1, 2, 3)]
-    least = run_template("lb-least-connections", duration=25, speed=0.4, settings=busy)
-    robin = run_template("lb-least-connections", duration=25, speed=0.4, settings=[*busy, 'lb.strategy="round_robin"'])
+    least = run_template("lb-least-connections", duration=25, settings=busy)
+    robin = run_template("lb-least-connections", duration=25, settings=[*busy, 'lb.strategy="round_robin"'])
     assert_conserved(least)
     assert_conserved(robin)
     assert least["latency_ms"]["p99"] <= 0.8 * robin["latency_ms"]["p99"], (least["latency_ms"], robin["latency_ms"])

@@ -15,7 +15,7 @@ def windows(summary: dict[str, Any], start_s: float, end_s: float) -> list[dict[
 
 
 def test_failover_takes_the_dead_instance_out_and_brings_the_standby_in(run_template: Any) -> None:
-    summary = run_template("ha-failover", duration=25, speed=0.5)  # web/0 dies at 10 s for 10 s
+    summary = run_template("ha-failover", duration=25)  # web/0 dies at 10 s for 10 s
     assert_conserved(summary)
     changes = summary["nodes"]["lb"]["load_balancer"]["health_changes"]
     down = [c for c in changes if c["target"] == "web/0" and not c["healthy"]]
@@ -32,7 +32,7 @@ def test_failover_takes_the_dead_instance_out_and_brings_the_standby_in(run_temp
 
 
 def test_zone_outage_shifts_all_traffic_to_the_surviving_zone(run_template: Any) -> None:
-    summary = run_template("multi-zone", duration=25, speed=0.5)  # zone-a fails at 10 s for 10 s
+    summary = run_template("multi-zone", duration=25)  # zone-a fails at 10 s for 10 s
     assert_conserved(summary)
     outage = windows(summary, 11, 20)
     assert outage
@@ -50,7 +50,7 @@ def _hanging_payments(breaker: bool) -> dict[str, Any]:
         settings=[f"checkout-payments.circuit_breaker.enabled={str(breaker).lower()}"],
         faults=["add_latency payments at=8 for=10 latency_ms=3000"],
         duration=22,
-        speed=0.5,  # slow motion keeps the engine's own hand-over delays small next to 100 ms
+        speed="max",
     )
     return simulate(document)
 
@@ -73,8 +73,9 @@ def test_circuit_breaker_fails_fast_and_recovers_without_it_the_caller_waits(fle
             open_windows += [p for p in windows(with_breaker, opened_at + timeout_ms / 1000, half_open_at)]
     open_windows = [p for p in open_windows if p["nodes"]["checkout"]["n"]]
     assert open_windows
+    fail_fast_ms = 150  # checkout's own service time (exponential, mean 30 ms: p95 ≈ 90 ms), no waiting
     for point in open_windows:
-        assert point["nodes"]["checkout"]["p95"] <= 0.1 * timeout_ms, point
+        assert point["nodes"]["checkout"]["p95"] <= fail_fast_ms, point
 
     without = _hanging_payments(False)
     assert_conserved(without)
@@ -87,7 +88,7 @@ def test_circuit_breaker_fails_fast_and_recovers_without_it_the_caller_waits(fle
 def test_autoscaling_follows_a_spike_up_and_back_down(run_template: Any) -> None:
     # 8 req/s on one 4-slot instance of 100 ms is utilisation 0.2; the 5x spike (10 s to 25 s)
     # makes it 1.0, so the waiting line grows until the policy (target 0.6) adds instances.
-    summary = run_template("autoscaling", duration=40, speed=0.5, settings=["users.rate=8"])
+    summary = run_template("autoscaling", duration=40, settings=["users.rate=8"])
     assert_conserved(summary)
     events = summary["nodes"]["web"]["scaling_events"]
     out = [e for e in events if e["to"] > e["from"]]

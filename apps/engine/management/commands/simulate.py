@@ -1,3 +1,4 @@
+import argparse
 import json
 from typing import Any
 
@@ -7,6 +8,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.engine.runtime.fleet import ensure_fleet
 from apps.engine.simulation import SimulationInputError, load_topology, prepare, simulate
 from apps.topology.validation import TopologyError
+
+
+def speed_argument(text: str) -> float | str:
+    if text == "max":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number or 'max' (got {text!r})") from None
 
 
 class Command(BaseCommand):
@@ -19,7 +29,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
         parser.add_argument(
-            "--speed", type=float, help="run-time speed factor: 0.5 runs in slow motion (default: run.speed)"
+            "--speed",
+            type=speed_argument,
+            help="a ceiling on run seconds per wall second: 1 = at most real time, 0.5 = slow motion, "
+            "max = as fast as the workers can (default: the scenario's run.speed)",
         )
         parser.add_argument("--set", action="append", default=[], metavar="NODE.PROP=VALUE", help="change a property")
         parser.add_argument(
@@ -68,6 +81,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  max {lat['max']} ms",
         f"Availability {summary['availability'] * 100:.3f}%"
         f"  ({summary['downtime_per_year']} of downtime a year at that rate)",
+        speed_line(summary.get("clock") or {}),
         "",
         f"{'node':<22} {'kind':<14} {'processed':>9} {'errors':>7} {'p95 ms':>8} {'max depth':>9}",
     ]
@@ -77,3 +91,15 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{node['latency_ms']['p95']:>8} {node['max_queue_depth']:>9}"
         )
     return "\n".join(lines)
+
+
+def speed_line(clock: dict[str, Any]) -> str:
+    """How fast the run went: its ceiling, the effective speed, and the ordering check."""
+    if not clock:
+        return ""
+    disorder = clock.get("out_of_order", {})
+    return (
+        f"Speed     {clock.get('text') or clock.get('speed')}  ({clock.get('events', 0)} events in"
+        f" {clock.get('steps', 0)} steps, {clock.get('traffic_wall_s', 0):g} s of wall time for the traffic;"
+        f" out of order: {disorder.get('events', 0)})"
+    )
