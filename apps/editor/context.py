@@ -34,7 +34,7 @@ def editor_config(request: HttpRequest, *, scenario: Scenario, mode: Mode) -> di
     }
 
 
-RUN_SPEEDS = (0.25, 0.5, 1, 2)
+RUN_SPEEDS: tuple[float | str, ...] = (0.25, 0.5, 1, 2, "max")
 RUN_ID_PLACEHOLDER = "RUNID"  # run ids are lower-case letters and digits, so this never clashes
 
 

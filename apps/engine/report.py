@@ -48,7 +48,7 @@ STATUS_TEXT: dict[str, str] = {
 SUMMARY_SHOWN = {
     "requests", "messages", "lost", "drained", "drain_s", "latency_ms", "availability",
     "availability_nines", "downtime_per_year", "nodes", "faults", "timeline", "run", "trace",
-    "unsuccessful", "republished",
+    "unsuccessful", "clock", "engine_errors",
 }  # fmt: skip
 NODE_SHOWN = {"kind", "processed", "errors", "latency_ms", "max_queue_depth", "availability", "instances"}
 FAULT_SHOWN = {
@@ -469,6 +469,29 @@ def _outbox(summary: dict[str, Any], labels: dict[str, str]) -> dict[str, Any] |
     return {"sent": fmt(outbox.get("sent", 0)), "listed": len(emails), "emails": emails}
 
 
+def _clock(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """How fast the run went, and whether the workers held it back (all figures are in run
+    time, so they are the same whatever the speed)."""
+    clock = summary.get("clock")
+    if not isinstance(clock, dict):
+        return None
+    disorder = clock.get("out_of_order") or {}
+    effective = clock.get("effective_speed")
+    return {
+        "speed": clock.get("speed", "—"),
+        "effective": f"{effective:.2f}×" if isinstance(effective, (int, float)) else "—",
+        "lowest": f"{clock['min_effective_speed']:.2f}×" if clock.get("min_effective_speed") is not None else "—",
+        "held_back": fmt_s(clock.get("held_back_s", 0)),
+        "limited": bool(clock.get("limited")),
+        "text": clock.get("text") or "",
+        "events": fmt(clock.get("events", 0)),
+        "steps": fmt(clock.get("steps", 0)),
+        "out_of_order": fmt(disorder.get("events", 0)),
+        "out_of_order_max": fmt_ms(disorder.get("max_ms", 0)),
+        "engine_errors": int(summary.get("engine_errors") or 0),
+    }
+
+
 def _section_title(key: str) -> str:
     title = humanise(key)
     return title.upper() if len(title) <= 4 else title[:1].upper() + title[1:]
@@ -485,6 +508,7 @@ def report_data(*, run: Run, labels: dict[str, str]) -> dict[str, Any]:
         "labels": labels,
         "series": run.series or [],
         "timeline": summary.get("timeline") or [],
+        "clock": (summary.get("clock") or {}).get("series") or [],
         "faults": [
             {
                 "action": f.get("action"),
@@ -548,6 +572,7 @@ def report_context(*, run: Run) -> dict[str, Any]:
         "unsuccessful": _unsuccessful(summary),
         "cqrs": cqrs,
         "outbox": outbox,
+        "clock": _clock(summary),
         "extra_sections": extra,
         "data": report_data(run=run, labels=labels),
     }

@@ -1,6 +1,6 @@
 /**
- * The dock's Charts tab: throughput, latency (p50/p95/p99), errors, queue depths and
- * replicas over the last minute of run time (rolling-chart.js, uPlot).
+ * The dock's Charts tab: throughput, latency (p50/p95/p99), errors, queue depths, replicas
+ * and the run's effective speed over the last minute of run time (rolling-chart.js, uPlot).
  */
 
 import { createRollingChart } from "./rolling-chart.js";
@@ -14,6 +14,7 @@ const CHARTS = [
   { id: "errors", title: "Errors (per second)" },
   { id: "depths", title: "Waiting (queue depth)" },
   { id: "replicas", title: "Live replicas" },
+  { id: "speed", title: "Speed (run seconds per wall second)", unit: "×" },
 ];
 
 /**
@@ -93,6 +94,9 @@ export function createChartsTab({ element, options }) {
     charts.depths.push(t, depths, depthNames);
     const [replicas, replicaNames] = nodeValues(frame, "replicas", (node) => typeof node.replicas === "number" && node.kind !== "client");
     charts.replicas.push(t, replicas, replicaNames);
+    const clock = frame.clock || {};
+    const ceiling = typeof clock.speed === "string" && clock.speed !== "max" ? parseFloat(clock.speed) : null;
+    charts.speed.push(t, { effective: clock.effective ?? null, ceiling }, { effective: "effective", ceiling: "ceiling" });
     previous = frame;
     if (draw) drawAll();
   }

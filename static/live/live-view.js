@@ -27,6 +27,7 @@ import { createReplay } from "./replay.js";
 import { createReplayCharts } from "./replay-charts.js";
 import { createRunControls } from "./run-controls.js";
 import { createRunStream, isEnded } from "./run-stream.js";
+import { createSpeedBadge } from "./speed-badge.js";
 
 const TABS = [
   { id: "charts", label: "Charts" },
@@ -67,6 +68,7 @@ export function createLiveView({ options }) {
     options: { owner, statusElement: dockElement.querySelector("#run-status"), reportElement: dockElement.querySelector("#run-report") },
     callbacks: { onRun: startRun, onStop: stopRun },
   });
+  const pace = createSpeedBadge({ element: dockElement.querySelector("#run-pace") });
   let charts = null; // the dock shows its first tab before the tabs are built
   const polledTabs = new Map(); // tab id → a tab that polls the run's records while shown
   const dock = createDock({
@@ -144,6 +146,7 @@ export function createLiveView({ options }) {
 
   function draw(frame) {
     liveCanvas.update(frame);
+    pace.update(frame);
     flow.update(frame);
     for (const tab of tabs) tab.update(frame);
     dock.setTabNote("cqrs", cqrs.hasData() ? "" : "empty");
@@ -175,6 +178,7 @@ export function createLiveView({ options }) {
     showingFinal = false;
     liveCanvas.clear();
     flow.clear();
+    pace.reset();
     for (const tab of tabs) tab.reset();
     followRecords(id, true);
     editor.setLiveMode(true);
@@ -326,6 +330,7 @@ export function createLiveView({ options }) {
       flow.destroy();
       menu.destroy();
       controls.destroy();
+      pace.destroy();
       for (const tab of tabs) tab.destroy();
       trace.destroy();
       dock.destroy();

@@ -45,7 +45,8 @@ export function createRunControls({ element, options, callbacks }) {
     if (runButton.disabled) return;
     busy = true;
     refresh();
-    const settings = { speed: Number(speed?.value || 1) };
+    const chosen = speed?.value || "1";
+    const settings = { speed: chosen === "max" ? "max" : Number(chosen) };
     const seconds = Number(duration?.value);
     if (duration?.value && seconds > 0) settings.duration_s = seconds;
     try {

@@ -245,6 +245,19 @@ function buildCharts(container, data) {
     .filter((line) => hasData(line.values));
   if (perNode.length) draw({ title: "Processed per node", note: "work done per run second", lines: perNode, unit: "/s" });
 
+  const clock = (data.clock || []).filter((point) => typeof point.t === "number" && typeof point.speed === "number");
+  if (clock.length >= 2) {
+    drawChart(container, {
+      xs: clock.map((point) => point.t),
+      faults,
+      title: "Effective speed",
+      note: "run seconds per wall second: how fast the workers carried the run (the figures above do not depend on it)",
+      lines: [{ label: "speed", values: clock.map((point) => point.speed), colour: PALETTE[0] }],
+      unit: "×",
+    });
+    drawn += 1;
+  }
+
   const breakerEdges = [];
   for (const point of points) {
     for (const [id, edge] of Object.entries(point.edges || {})) {

@@ -86,6 +86,9 @@ def test_owner_runs_breaks_and_stops_while_a_viewer_watches(
     expect(signup_badge).to_have_text(re.compile(r"^[1-9][\d.]*k?/s · p95"))
     run_id = owner.evaluate("() => window.playgroundLive.runId()")
     assert owner.evaluate("() => window.playgroundEditor.isLive()") is True
+    # The run's effective speed shows beside its ceiling (run seconds per wall second).
+    expect(owner.locator("#run-pace .speed-value")).to_have_text(re.compile(r"^\d+\.\d\d×$"))
+    expect(owner.locator("#run-pace .speed-detail")).to_have_text(re.compile(r"^of 1×"))
 
     # The canvas is read-only meanwhile: Delete does nothing.
     owner.evaluate("() => window.playgroundEditor.select(['email'])")
@@ -123,7 +126,7 @@ def test_owner_runs_breaks_and_stops_while_a_viewer_watches(
     # The dock's tabs.
     owner.get_by_role("tab", name="Charts").click()
     owner.wait_for_function("() => window.playgroundLive.stats().chartPoints > 10")
-    expect(owner.locator("#dock-panel-charts .uplot")).to_have_count(5)
+    expect(owner.locator("#dock-panel-charts .uplot")).to_have_count(6)
     owner.locator("#live-dock").screenshot(path=str(SCREENSHOTS / "dock-charts.png"))
     owner.get_by_role("tab", name="Chaos").click()
     owner.locator("#live-dock").screenshot(path=str(SCREENSHOTS / "dock-chaos.png"))
