@@ -34,18 +34,18 @@ def lean() -> bool:
     return bool(broker == settings.REDIS_URL and broker.startswith("redis://"))
 
 
-def task_message(run: str, queue: str = ENGINE_QUEUE) -> str:
-    """One `engine.step(run)` task message as kombu's Redis transport stores it."""
+def task_message(args: list[Any], task: str = TASK_NAME, queue: str = ENGINE_QUEUE) -> str:
+    """One task message (`engine.step(run)` by default) as kombu's Redis transport stores it."""
     task_id = str(uuid.uuid4())
-    body = json.dumps([[run], {}, _EMBED])
+    body = json.dumps([args, {}, _EMBED])
     message: dict[str, Any] = {
         "body": base64.b64encode(body.encode()).decode(),
         "content-encoding": "utf-8",
         "content-type": "application/json",
         "headers": {
-            "lang": "py", "task": TASK_NAME, "id": task_id, "shadow": None, "eta": None, "expires": None,
+            "lang": "py", "task": task, "id": task_id, "shadow": None, "eta": None, "expires": None,
             "group": None, "group_index": None, "retries": 0, "timelimit": [None, None], "root_id": task_id,
-            "parent_id": None, "argsrepr": f"({run!r},)", "kwargsrepr": "{}", "origin": _origin(),
+            "parent_id": None, "argsrepr": repr(tuple(args)), "kwargsrepr": "{}", "origin": _origin(),
             "ignore_result": True, "replaced_task_nesting": 0, "stamped_headers": None, "stamps": {},
         },
         "properties": {
@@ -58,7 +58,7 @@ def task_message(run: str, queue: str = ENGINE_QUEUE) -> str:
 
 
 def step_message(run: str) -> str:
-    return task_message(run)
+    return task_message([run])
 
 
 def send_step(run: str) -> None:
