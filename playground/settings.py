@@ -184,9 +184,10 @@ if PRODUCTION:
 
 # Playground limits
 PLAYGROUND_MAX_DOCUMENT_BYTES = 1_000_000
-# Runs going at once (queued or running); more are refused with 429. The control worker runs
-# this many drivers in parallel (scripts/run.py: `-Q control --pool threads --concurrency N`).
-PLAYGROUND_MAX_RUNS = envint("PLAYGROUND_MAX_RUNS", 2, minimum=1)
+# Runs start when the workers have room for them (apps/engine/admission.py); this is only the
+# hard safety cap on runs going or waiting at once: more are refused with 429. The control
+# worker runs this many drivers in parallel (scripts/run.py: `-Q control --pool threads`).
+PLAYGROUND_MAX_RUNS = envint("PLAYGROUND_MAX_RUNS", 8, minimum=1)
 
 LOGGING = {
     "version": 1,

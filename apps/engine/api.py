@@ -37,13 +37,17 @@ def _optional_json(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
 
 
 def _refused(exc: RunRefused) -> JsonResponse:
-    return error(exc.message, status=exc.status)
+    response = error(exc.message, status=exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(max(1, round(exc.retry_after)))
+    return response
 
 
 def _started(run: Run) -> dict[str, Any]:
     return {
         "run_id": run.id,
         "status": run.status,
+        "waiting": run.waiting,
         "url": f"/api/runs/{run.id}/",
         "stream": f"/ws/runs/{run.id}/",
         "report_url": f"/runs/{run.id}/",

@@ -2,9 +2,11 @@
 
 `engine.drive(run_id)` is consumed by its own worker (`-Q control --pool threads
 --concurrency PLAYGROUND_MAX_RUNS`, see scripts/run.py and runtime/fleet.py), so a run's
-clock can never take a slot the hops need. It claims the queued Run, drives it (publishing
-every sample to the run's websocket group), stores the summary, the time series and the
-audit log, and releases the run's Redis keys whatever happened.
+clock can never take a slot the steps need. It claims the queued Run once the fleet has room
+for it (apps/engine/admission.py; until then it records why the run waits and looks again
+every WAIT_POLL_S), drives it (publishing every sample to the run's websocket group), stores
+the summary, the time series and the audit log, and releases the run's Redis keys whatever
+happened.
 """
 
 import logging
@@ -14,7 +16,7 @@ import traceback
 from celery import shared_task
 from django.utils import timezone
 
-from apps.engine import audit
+from apps.engine import admission, audit
 from apps.engine.models import DRAIN_TIMEOUT_S, Run
 from apps.engine.runtime import keys
 from apps.engine.runtime.clock import speed_value
@@ -25,7 +27,8 @@ from apps.engine.stream import RunStream
 
 log = logging.getLogger(__name__)
 
-STOP_POLL_S = 0.1  # the driver asks "stop?" every tick (2 ms); Redis is asked at most this often
+STOP_POLL_S = 0.1  # the driver asks "stop?" every tick; Redis is asked at most this often
+WAIT_POLL_S = 1.0  # a run waiting for the fleet looks again this often
 
 
 def stop_key(run_id: str) -> str:
@@ -76,20 +79,41 @@ def drive(run_id: str) -> None:
     drive_run(run_id)
 
 
+def admit(run: Run) -> bool:
+    """Claim a queued run if the fleet has room for it now (admission.py); else record why it
+    waits and look again in WAIT_POLL_S. False when it is not to be driven (yet, or at all)."""
+    if run.status != Run.Status.QUEUED:
+        log.info("run %s is %s, not queued: nothing to drive", run.id, run.status)
+        return False
+    if run.expires_at <= timezone.now():
+        waited = f" ({run.waiting['reason']})" if run.waiting else ""
+        Run.objects.filter(pk=run.id, status=Run.Status.QUEUED).update(
+            status=Run.Status.FAILED, ended_at=timezone.now(), error=f"waited too long for the workers{waited}"
+        )
+        return False
+    with admission.start_lock():
+        decision = admission.decide(run=run)
+        if not decision.admit:
+            Run.objects.filter(pk=run.id, status=Run.Status.QUEUED).update(waiting=decision.waiting())
+            drive.apply_async((run.id,), countdown=WAIT_POLL_S)
+            return False
+        started = timezone.now()
+        run.set_expiry(started)
+        claimed = Run.objects.filter(pk=run.id, status=Run.Status.QUEUED).update(
+            status=Run.Status.RUNNING, started_at=started, expires_at=run.expires_at, waiting=None
+        )
+    if claimed:
+        run.status, run.started_at, run.waiting = Run.Status.RUNNING, started, None
+    return bool(claimed)
+
+
 def drive_run(run_id: str) -> None:
     run = Run.objects.filter(pk=run_id).first()
     if run is None:
         log.warning("run %s: no such run (deleted before it started)", run_id)
         return
-    started = timezone.now()
-    run.set_expiry(started)
-    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
-        status=Run.Status.RUNNING, started_at=started, expires_at=run.expires_at
-    )
-    if not claimed:
-        log.info("run %s is %s, not queued: nothing to drive", run_id, run.status)
+    if not admit(run):
         return
-    run.status, run.started_at = Run.Status.RUNNING, started
     stop = StopFlag(run.id)
     driver: RunDriver | None = None
     status, error, summary = Run.Status.FAILED, "interrupted", None

@@ -58,6 +58,10 @@ class Run(models.Model):
     summary = models.JSONField(null=True, blank=True)
     series = models.JSONField(default=list, blank=True, help_text="Live frames, at most 2 per second")
     error = models.TextField(blank=True)
+    demand = models.FloatField(default=0.0, help_text="Events per second of wall time the run is estimated to need")
+    waiting = models.JSONField(
+        null=True, blank=True, help_text="Why the run waits for the fleet, and when it may start (null once started)"
+    )
 
     objects = RunQuerySet.as_manager()
 

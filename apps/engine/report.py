@@ -23,6 +23,7 @@ LEDGER = (
     ("failed", "Failed", "failed"),
     ("rejected", "Rejected", "rejected"),
     ("timed_out", "Timed out", "timed-out"),
+    ("cut", "Cut (stopped before they ended)", "cut"),
     ("in_flight", "In flight", "in-flight"),
 )
 MESSAGES = (
@@ -32,15 +33,20 @@ MESSAGES = (
     ("pending", "Pending"),
     ("duplicates", "Duplicates"),
 )
-MESSAGES_WHEN_ANY = (("rejected", "Rejected"), ("dropped", "Dropped"), ("redelivered", "Redelivered"))
+MESSAGES_WHEN_ANY = (
+    ("rejected", "Rejected"),
+    ("dropped", "Dropped"),
+    ("redelivered", "Redelivered"),
+    ("cut", "Cut (stopped before delivery)"),
+)
 LATENCY = ("p50", "p95", "p99", "mean", "max")
 
 STATUS_TEXT: dict[str, str] = {
-    Run.Status.QUEUED: "Waiting for a worker to start it.",
+    Run.Status.QUEUED: "Waiting for the workers to have room for it.",
     Run.Status.RUNNING: "Traffic is flowing through the workers now.",
     Run.Status.DRAINING: "The traffic is over; waiting for the work still in flight to end.",
     Run.Status.FINISHED: "Ran to the end and drained.",
-    Run.Status.STOPPED: "Stopped early by its owner, then drained.",
+    Run.Status.STOPPED: "Stopped early by its owner; what was in flight had a moment to finish.",
     Run.Status.FAILED: "The run could not complete.",
 }
 
@@ -48,7 +54,7 @@ STATUS_TEXT: dict[str, str] = {
 SUMMARY_SHOWN = {
     "requests", "messages", "lost", "drained", "drain_s", "latency_ms", "availability",
     "availability_nines", "downtime_per_year", "nodes", "faults", "timeline", "run", "trace",
-    "unsuccessful", "clock", "engine_errors",
+    "unsuccessful", "clock", "engine_errors", "cut",
 }  # fmt: skip
 NODE_SHOWN = {"kind", "processed", "errors", "latency_ms", "max_queue_depth", "availability", "instances"}
 FAULT_SHOWN = {
@@ -552,6 +558,7 @@ def report_context(*, run: Run) -> dict[str, Any]:
         "seed": str(run.seed),
         "stopped": bool((summary.get("run") or {}).get("stopped")),
         "drained": summary.get("drained"),
+        "cut": summary.get("cut"),
         "drain_s": fmt_s(summary.get("drain_s")),
         "lost": lost,
         "lost_text": fmt(lost) if lost is not None else "—",

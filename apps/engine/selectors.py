@@ -55,6 +55,7 @@ def run_summary(*, run: Run) -> dict[str, Any]:
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "ended_at": run.ended_at.isoformat() if run.ended_at else None,
         "summary": run.summary,
+        "waiting": run.waiting,
         "live": run_live(run=run),
         "error": run.error or None,
         "stream": f"/ws/runs/{run.id}/",
@@ -72,7 +73,10 @@ def run_snapshot(*, run_id: str) -> dict[str, Any] | None:
     if frame is None and not run.ended:
         run.refresh_from_db()  # it may have ended (and its live state gone) since it was read
     if frame is None:
-        return snapshot_from_run(run_id=run.id, status=run.status, duration_s=run.duration_s, series=run.series)
+        snapshot = snapshot_from_run(run_id=run.id, status=run.status, duration_s=run.duration_s, series=run.series)
+        if run.status == Run.Status.QUEUED and run.waiting:
+            snapshot["waiting"] = run.waiting
+        return snapshot
     return {**frame, "type": "snapshot"}
 
 

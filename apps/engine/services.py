@@ -1,38 +1,39 @@
-"""Writes for runs: start one (within the concurrency cap), stop it, fire a fault into it."""
+"""Writes for runs: start one (admitted by the fleet's capacity), stop it, fire a fault into it."""
 
 import copy
 import json
 from typing import Any
 
 import redis
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.engine import admission
 from apps.engine.control import drive, stop_key
 from apps.engine.models import Run
 from apps.engine.runtime import keys
 from apps.engine.runtime.clock import parse_speed, speed_value
-from apps.engine.runtime.plan import compile_plan
+from apps.engine.runtime.demand import events_per_run_second
+from apps.engine.runtime.plan import Plan, compile_plan
 from apps.engine.runtime.redis import client
 from apps.live.groups import run_started_notify
 from apps.scenarios.models import Scenario
 from apps.topology.edges import RUN_PROPS
 from apps.topology.validation import Problem, TopologyError, validate_document
 
-START_LOCK = "pg:runs:start-lock"
 MAX_LIVE_FAULTS = 200  # per run: each one sends events to the fleet
 KEY_TTL_MARGIN_S = 300
 
 
 class RunRefused(Exception):
-    """The request is valid but cannot be done now: the cap is reached (429), the run has
-    ended (409), or the engine's Redis is unreachable (503)."""
+    """The request is valid but cannot be done now: the hard cap is reached (429, with when to
+    try again), the run has ended (409), or the engine's Redis is unreachable (503)."""
 
-    def __init__(self, message: str, *, status: int = 429):
+    def __init__(self, message: str, *, status: int = 429, retry_after: float | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after = retry_after
 
 
 _LIMITS = {prop.name: prop for prop in RUN_PROPS}
@@ -81,39 +82,51 @@ def run_document(*, document: dict[str, Any], seed: Any, speed: Any, duration: A
     return out
 
 
-def _start_lock() -> Any:
-    """Held while counting the active runs and adding one, so two starts can't both pass the cap."""
-    return client().lock(START_LOCK, timeout=10, blocking_timeout=10)
+def run_demand(plan: Plan, speed: float | None, duration_s: float) -> float:
+    """Events per wall second the run is estimated to need (a `max` run: as if at 1×)."""
+    return events_per_run_second(plan, duration_s) * (speed or 1.0)
 
 
 def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, duration: Any = None) -> Run:
     """Create a run of the scenario's current revision and queue its control task after commit;
     then tell the scenario's viewers (its websocket group) that a run started.
 
-    Raises TopologyError for invalid settings and RunRefused when PLAYGROUND_MAX_RUNS runs are
-    already queued or running."""
+    The run starts when the fleet has room for it (admission.py); until then it waits, queued,
+    with `waiting` saying why and when it may start. Raises TopologyError for invalid settings,
+    and RunRefused when PLAYGROUND_MAX_RUNS runs are already going or waiting (the hard cap)."""
     revision = scenario.current
     document = run_document(document=revision.document, seed=seed, speed=speed, duration=duration)
-    settings_ = compile_plan(document).run
+    plan = compile_plan(document)
+    settings_ = plan.run
+    run_speed = parse_speed(settings_["speed"])
+    duration_s = float(settings_["duration_s"])
     try:
-        with _start_lock(), transaction.atomic():
+        with admission.start_lock(), transaction.atomic():
             active = Run.objects.active().count()
-            cap = settings.PLAYGROUND_MAX_RUNS
+            cap = admission.hard_cap()
             if active >= cap:
+                due = admission.first_end_in_s()
+                when = f" The first run is due to end in about {due:.0f} s." if due is not None else ""
                 raise RunRefused(
-                    f"{active} run{'s' if active != 1 else ''} already going; this server runs at most {cap} at "
-                    "a time. Try again when one has finished."
+                    f"{active} run{'s' if active != 1 else ''} already going or waiting; this server takes at most "
+                    f"{cap} at a time.{when}",
+                    retry_after=due,
                 )
             run = Run(
                 scenario=scenario,
                 revision=revision.number,
                 document=document,
                 seed=int(settings_["seed"]),
-                speed=parse_speed(settings_["speed"]),
-                duration_s=float(settings_["duration_s"]),
+                speed=run_speed,
+                duration_s=duration_s,
+                demand=run_demand(plan, run_speed, duration_s),
             )
             run.set_expiry()
             run.save()
+            decision = admission.decide(run=run)
+            if not decision.admit:
+                run.waiting = decision.waiting()
+                run.save(update_fields=["waiting"])
             transaction.on_commit(lambda: drive.delay(run.id))
             transaction.on_commit(
                 lambda: run_started_notify(

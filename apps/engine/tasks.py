@@ -5,11 +5,15 @@ is imported here so every worker registers it."""
 
 import logging
 import time
+from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready, worker_shutdown
 from django.db import DatabaseError, close_old_connections
 
 from apps.engine.control import drive
+from apps.engine.runtime.broker import ENGINE_QUEUE
+from apps.engine.runtime.capacity import Announcer
 from apps.engine.runtime.step import run_step
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,29 @@ def step(run: str) -> None:
 
 
 __all__ = ["drive", "step"]
+
+
+# --- the fleet's register of engine workers (apps/engine/runtime/capacity.py) --------------
+
+_announcer: Announcer | None = None
+
+
+@worker_ready.connect
+def announce_engine_worker(sender: Any, **kwargs: Any) -> None:
+    """An engine worker tells admission it is here, with its pool size, while it runs."""
+    global _announcer
+    consumed = set(getattr(sender.app.amqp.queues, "consume_from", None) or {})
+    if ENGINE_QUEUE not in consumed:
+        return
+    controller = sender.controller
+    _announcer = Announcer(str(controller.hostname), int(getattr(controller, "concurrency", 1) or 1))
+    _announcer.start()
+
+
+@worker_shutdown.connect
+def retire_engine_worker(sender: Any, **kwargs: Any) -> None:
+    if _announcer is not None:
+        _announcer.stop()
 
 
 # --- the raw Celery ceiling, measured by bench/engine.py ----------------------------------

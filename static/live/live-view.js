@@ -41,6 +41,14 @@ const TABS = [
 const urlFor = (template, runId) => template.replace("{id}", encodeURIComponent(runId));
 const fill = (template, values) => Object.entries(values).reduce((url, [key, value]) => url.replace(`{${key}}`, encodeURIComponent(value)), template);
 
+/** "Waiting for the workers · about 12 s", and the reason, for a run admission holds back. */
+function waitingText(waiting) {
+  const when = typeof waiting?.start_in_s === "number" ? ` · about ${Math.max(1, Math.round(waiting.start_in_s))} s` : "";
+  return { message: `Waiting for the workers${when}`, title: waiting?.reason ? `Not started yet: ${waiting.reason}.` : "" };
+}
+
+const WAITING_REFRESH_MS = 2000;
+
 function firstError(data, fallback) {
   return problemsOf(data)[0]?.message || fallback;
 }
@@ -59,6 +67,7 @@ export function createLiveView({ options }) {
 
   let runId = null;
   let stream = null;
+  let waitingTimer = null;
   let lastFrame = null;
   let active = false;
   let showingFinal = false;
@@ -145,6 +154,12 @@ export function createLiveView({ options }) {
   }
 
   function draw(frame) {
+    if (frame.status === "queued" && frame.waiting) {
+      controls.update({ active: true, ...waitingText(frame.waiting) });
+      window.clearTimeout(waitingTimer);
+      waitingTimer = window.setTimeout(() => stream?.refresh(), WAITING_REFRESH_MS);
+      return;
+    }
     liveCanvas.update(frame);
     pace.update(frame);
     flow.update(frame);
@@ -255,6 +270,7 @@ export function createLiveView({ options }) {
     const { status, data } = await sendJSON(live.runs_url, settings);
     if (status === 201 && data?.run_id) {
       watch(data.run_id);
+      if (data.waiting) controls.update({ active: true, ...waitingText(data.waiting) });
       return;
     }
     const message = status === 0 ? "the server could not be reached" : firstError(data, `the server answered ${status}`);
@@ -323,6 +339,7 @@ export function createLiveView({ options }) {
     traceOrder,
     stats: () => ({ ...(stream?.stats() || {}), chartPoints: charts.pointCount(), eventRows: events.rowCount() }),
     destroy() {
+      window.clearTimeout(waitingTimer);
       stream?.destroy();
       replay.destroy();
       painter.destroy();

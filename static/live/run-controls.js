@@ -75,7 +75,7 @@ export function createRunControls({ element, options, callbacks }) {
 
   return {
     /**
-     * @param {{active?: boolean, status?: string, t?: number, duration_s?: number, message?: string, error?: boolean, reportUrl?: string|null}} state
+     * @param {{active?: boolean, status?: string, t?: number, duration_s?: number, message?: string, title?: string, error?: boolean, reportUrl?: string|null}} state
      */
     update(state) {
       active = Boolean(state.active);
@@ -87,6 +87,7 @@ export function createRunControls({ element, options, callbacks }) {
         }
       }
       status.textContent = text;
+      status.title = state.title || "";
       status.dataset.state = state.error ? "error" : state.status || "idle";
       if (report) {
         report.hidden = !state.reportUrl;

@@ -14,7 +14,7 @@ const ENDED = new Set(["finished", "stopped", "failed"]);
  * @param {object} args
  * @param {object} args.options {url: the stream path, e.g. "/ws/runs/<id>/"}
  * @param {object} args.callbacks {onFrame(frame), onEnd(frame), onConnection(connected)}
- * @returns {{update: Function, destroy: Function, stats: () => object}}
+ * @returns {{update: Function, refresh: Function, destroy: Function, stats: () => object}}
  */
 export function createRunStream({ options, callbacks }) {
   let socket = null;
@@ -87,6 +87,10 @@ export function createRunStream({ options, callbacks }) {
   connect();
   return {
     update() {},
+    /** Ask for the run's current state again (a run waiting for the workers is not streamed). */
+    refresh() {
+      if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "snapshot" }));
+    },
     stats: () => ({ ...stats, lastSeq }),
     destroy() {
       closed = true;

@@ -154,8 +154,12 @@ def test_stop_ends_a_run_early(fleet: Fleet, api: Api) -> None:
     time.sleep(0.5)
     response = api.post(f"/api/runs/{run_id}/stop/", secret=scenario["edit_secret"])
     assert response.status_code == 202, response.content
+    stopped_at = time.monotonic()
+    assert client().exists(f"{keys.prefix(run_id)}stop")  # admission no longer counts it
 
     state = wait_for(api, run_id, ("finished", "stopped", "failed"), timeout_s=30)
+    # Traffic stops at once, what is in flight has a moment, then the results are stored.
+    assert time.monotonic() - stopped_at < 10
     assert state["status"] == "stopped", state["error"]
     assert state["summary"]["run"]["stopped"] is True and state["summary"]["lost"] == 0
     ran = Run.objects.get(pk=run_id)

@@ -19,12 +19,14 @@ from typing import Any
 from apps.engine.physics.arrivals import next_arrival_s
 from apps.engine.runtime import keys, step
 from apps.engine.runtime.clock import HORIZON_NONE, Pace, SpeedMeter, describe, parse_speed, speed_label
+from apps.engine.runtime.ledger import cut_open_work
 from apps.engine.runtime.plan import CONSUMER_KINDS, Plan, compile_plan
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.timeline import build_timeline
 
 TICK_S = 0.005
 SAMPLE_EVERY_S = 0.2
+STOP_DRAIN_S = 1.5  # after Stop, what is in flight may finish for this long (wall), then it is cut
 STALE_BUSY_S = 20.0  # a step queued this long and not running was lost: queue it again
 EPSILON_MS = 0.001
 UNDO = {
@@ -54,6 +56,7 @@ class DriverResult:
     max_depth: dict[str, int] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     clock: dict[str, Any] = field(default_factory=dict)
+    cut: dict[str, Any] | None = None  # what was still open when the run was cut short
 
 
 @dataclass
@@ -102,6 +105,7 @@ class Driver:
         self.applied_ms = 0.0
         self.horizon_ms = 0.0
         self.stopped = False
+        self.cut_info: dict[str, Any] | None = None
         self.started = 0.0
         self.traffic_wall_s: float | None = None
 
@@ -305,19 +309,31 @@ class Driver:
         self.loop(until_drained=False)
 
     def drain(self) -> tuple[bool, float]:
-        """Traffic has ended: go as fast as the workers can until everything has an outcome."""
+        """Traffic has ended: go as fast as the workers can until everything has an outcome.
+        What has not finished within the limit (STOP_DRAIN_S after a Stop) is cut."""
         started = time.time()
         settled = self.loop(until_drained=True)
+        if not settled:
+            reason = "stopped" if self.stopped else f"the drain took longer than {self.drain_timeout_s:g} s"
+            self.cut(reason)
         return settled, time.time() - started
+
+    def cut(self, reason: str) -> None:
+        """End the run here: hold it, and give what is still open the outcome `cut`."""
+        at = self.quiesce()  # the run stays held: nothing more is applied
+        self.cut_info = {"reason": reason, "at_s": round(at / 1000.0, 3), **cut_open_work(self.run, at)}
 
     def loop(self, *, until_drained: bool) -> bool:
         sample_next = 0.0
         stale_next = time.monotonic() + STALE_BUSY_S
-        drain_deadline = time.monotonic() + self.drain_timeout_s
+        drain_deadline = time.monotonic() + (STOP_DRAIN_S if self.stopped else self.drain_timeout_s)
         while True:
             wall = time.monotonic()
             if not self.stopped and self.should_stop():
                 self.stop_traffic()
+                drain_deadline = min(
+                    drain_deadline, time.monotonic() + STOP_DRAIN_S + (self.end_ms - self.applied_ms) / 1000
+                )
             self.fire_live()
             self.tick(wall)
             if self.applied_ms >= self.end_ms and self.traffic_wall_s is None:
@@ -355,10 +371,22 @@ class Driver:
             "limited": effective is not None and self.meter.limited(effective),
             "text": describe(self.speed, effective), "wall_s": round(wall, 3),
         }  # fmt: skip
+        self.publish_pace(stats, applied_s, effective)
         sample = Sample(round(applied_s, 3), {"depths": depths, "stats": stats, "faults": faults, "clock": clock_info})
         self.samples.append(sample)
         if self.on_sample is not None:
             self.on_sample(sample)
+
+    def publish_pace(self, stats: dict[str, float], applied_s: float, effective: float | None) -> None:
+        """What admission reads of a run going: its measured need (events per run second times
+        its ceiling; a `max` run as if at 1×) and its effective speed."""
+        values: dict[str, float] = {}
+        if applied_s >= 1.0 and stats.get("hops"):
+            values["demand"] = round(stats["hops"] / applied_s * (self.speed or 1.0), 1)
+        if effective is not None:
+            values["effective"] = round(effective, 3)
+        if values:
+            self.r.hset(keys.clock(self.run), mapping=values)
 
     def fault_log(self, until_s: float | None = None) -> list[dict[str, Any]]:
         """The faults fired so far (up to `until_s` of run time), each with when it was undone."""
@@ -430,6 +458,7 @@ class Driver:
             max_depth,
             build_timeline(self.r, self.run, self.plan),
             self.clock_summary(),
+            self.cut_info,
         )
 
     def cleanup(self) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from django.db import DatabaseError
 
 from apps.engine.runtime import broker, keys, scripts
+from apps.engine.runtime.capacity import work_commands
 from apps.engine.runtime.plan import Plan, compile_plan
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.stores import Hash, Line, chunks
@@ -100,6 +101,7 @@ class Step:
         self.poison: set[str] = set()
         self.current: str | None = None
         self.applied = 0
+        self.started = time.perf_counter()
         self.out_of_order = 0
         self.out_of_order_max = 0.0
         # what the events read and write
@@ -174,7 +176,8 @@ class Step:
         from apps.engine.nodes import HANDLERS
         from apps.engine.runtime.hop import Hop
 
-        deadline = time.perf_counter() + SLICE_S
+        self.started = time.perf_counter()
+        deadline = self.started + SLICE_S
         while self.heap and self.applied < MAX_EVENTS and time.perf_counter() < deadline:
             at, raw = heapq.heappop(self.heap)
             self.in_heap.discard(raw)
@@ -306,6 +309,7 @@ class Step:
         for part in chunks(pairs, 1000):
             out.append(("zadd", keys.inbox(run), *part))
         out.append(("hset", keys.clock(run), "rids", self.rids, "last", repr(self.last_at)))
+        out += work_commands(self.applied, time.perf_counter() - self.started)
         new = sorted(self.written - self.context.registered)
         for part in chunks(new):
             out.append(("sadd", keys.registry(run), *part))

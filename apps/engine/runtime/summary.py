@@ -1,6 +1,8 @@
 """The run summary (`simulate --json`, `GET /api/runs/<id>/`), computed from what the
 workers recorded. `lost` comes from the per-id records: every request without an outcome
-and every (message, mailbox) delivery still pending once the run has drained."""
+and every (message, mailbox) delivery still pending once the run has drained. A run cut short
+(runtime/ledger.py) gives what was open the outcome `cut`: counted, not lost, and left out of
+the availability (it says nothing about the architecture); `cut` says why and how much."""
 
 import json
 from typing import Any
@@ -46,7 +48,7 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
     records = {k.decode(): json.loads(v) for k, v in r.hgetall(keys.outcomes(run)).items()}
     outcomes = {rid: record["outcome"] for rid, record in records.items()}
     deliveries = {k.decode(): v.decode() for k, v in r.hgetall(keys.deliveries(run)).items()}
-    counts = {name: 0 for name in ("completed", "failed", "rejected", "timed_out")}
+    counts = {name: 0 for name in ("completed", "failed", "rejected", "timed_out", "cut")}
     for outcome in outcomes.values():
         counts[outcome] = counts.get(outcome, 0) + 1
     missing_requests = [rid for rid in (k.decode() for k in requests) if rid not in outcomes]
@@ -59,7 +61,7 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
                 "ended_s": round(rec["ended"] / 1000, 3),
             }
             for rid, rec in records.items()
-            if rec["outcome"] != "completed"
+            if rec["outcome"] not in ("completed", "cut")
         ),
         key=lambda item: item["created_s"],
     )
@@ -70,6 +72,7 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
         "dead_lettered": sum(1 for v in deliveries.values() if v == "dead_lettered"),
         "rejected": sum(1 for v in deliveries.values() if v == "rejected"),
         "dropped": sum(1 for v in deliveries.values() if v == "dropped"),
+        "cut": sum(1 for v in deliveries.values() if v == "cut"),
         "pending": len(pending_deliveries),
         "duplicates": int(stats.get("messages:duplicates", 0)),
         "redelivered": int(stats.get("messages:redelivered", 0)),
@@ -89,7 +92,8 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
         "drained": result.drained,
         "drain_s": round(result.drain_s, 3),
         "latency_ms": _latency(run, "e2e", stats),
-        "availability": _availability(counts["completed"], finished),
+        "availability": _availability(counts["completed"], finished - counts["cut"]),  # cut: no verdict
+        "cut": result.cut,
         "nodes": {},
         "faults": result.faults,
         "timeline": result.timeline,

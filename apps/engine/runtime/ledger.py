@@ -1,0 +1,39 @@
+"""The ledger's last word on a run cut short.
+
+A run is cut when it was stopped and its work in flight did not finish within a moment
+(driver.STOP_DRAIN_S), or when its drain outlasted the drain limit. Nothing is dropped
+silently: every request without an outcome gets the terminal outcome `cut`, every delivery
+still pending the outcome `cut`, both counted, so each id still has exactly one terminal
+record and `lost` (ids without one) stays what the engine lost: none.
+"""
+
+import json
+from typing import Any
+
+from apps.engine.runtime import keys
+from apps.engine.runtime.redis import client
+
+SCAN_BATCH = 2000
+
+
+def cut_open_work(run: str, at_ms: float) -> dict[str, int]:
+    """Give every open request and delivery of a (held, quiet) run the outcome `cut`."""
+    r = client()
+    outcomes = keys.outcomes(run)
+    requests_cut = 0
+    for rid_raw, raw in r.hscan_iter(keys.requests(run), count=SCAN_BATCH):
+        request: dict[str, Any] = json.loads(raw)
+        if request.get("outcome") is not None:
+            continue
+        record = {"outcome": "cut", "created": request.get("created", 0.0), "ended": at_ms, "op": request.get("op", "")}
+        if r.hsetnx(outcomes, rid_raw, json.dumps(record)):
+            requests_cut += 1
+    deliveries_cut = [key for key, value in r.hscan_iter(keys.deliveries(run), count=SCAN_BATCH) if value == b"pending"]
+    pipe = r.pipeline(transaction=True)
+    for start in range(0, len(deliveries_cut), SCAN_BATCH):
+        pipe.hset(keys.deliveries(run), mapping=dict.fromkeys(deliveries_cut[start : start + SCAN_BATCH], "cut"))
+    pipe.hincrby(keys.stats(run), "requests:cut", requests_cut)
+    pipe.hincrby(keys.stats(run), "messages:cut", len(deliveries_cut))
+    pipe.hincrby(keys.stats(run), "deliveries:open", -len(deliveries_cut))
+    pipe.execute()
+    return {"requests": requests_cut, "deliveries": len(deliveries_cut)}
