@@ -2,8 +2,8 @@
 
 A frame is the run's whole current picture, not a diff, at the run time the fleet has
 reached (`t`, run seconds): cumulative counters, rates over the last second of run time,
-latency percentiles over at least the last second of run time (refreshed once a run second:
-reading the histograms is the costly part), waiting lines, in-flight work, replicas, health
+latency percentiles over the last second of run time (refreshed at every half second of run
+time, from the histograms the driver read at that very moment), waiting lines, in-flight work, replicas, health
 and breaker states, per node, instance and edge, and the run's `clock` (its speed ceiling,
 the effective speed over the last wall second, and whether the workers held it back). So a
 viewer that skips frames (a slow client, a late joiner) loses resolution, never state. Every
@@ -52,7 +52,7 @@ from apps.engine.runtime.summary import backlog_recovery_s, health_timings
 log = logging.getLogger(__name__)
 
 WINDOW_S = 1.0  # rates and latency percentiles are over (at least) the last second of run time
-SERIES_INTERVAL_S = 0.5  # the stored time series keeps at most 2 points per run second
+SERIES_INTERVAL_S = 0.5  # the stored series: a point at every half second of run time (driver.py)
 FRAME_TTL_S = 24 * 3600  # the latest frame outlives a control worker that died mid-run, not forever
 MAX_IN_FLIGHT = 50  # group_sends not yet done before new frames are dropped (a stuck channel layer)
 MAX_EVENTS = 200  # audit entries carried by one frame (the newest; the rest are counted as skipped)
@@ -142,7 +142,8 @@ def _window_percentiles(now: Mapping[int, int], then: Mapping[int, int]) -> dict
 
 class RunStream:
     """Turns a run's samples into frames: publishes them, keeps the latest in Redis, and keeps
-    the downsampled series the run's report stores.
+    the series the run's report and replay store: the driver's samples taken at every half second
+    of run time exactly (the run held there for the moment it takes), whatever the run's speed.
 
     The driver hands samples to `on_sample`, which only parks the sample: a thread of the
     stream builds the frame (a Redis round trip or two, some parsing), so the driver's clock is
@@ -166,23 +167,27 @@ class RunStream:
         self.history: deque[tuple[float, dict[str, float]]] = deque()
         # latency percentiles over the last second of run time, refreshed once a run second
         self.latency_scopes = ["e2e"] + [f"node:{node_id}" for node_id in plan.nodes]
-        self.histograms: dict[str, dict[int, int]] = {}
+        self.windows: deque[tuple[float, dict[str, dict[int, int]]]] = deque()  # (run s, histograms)
         self.latency: dict[str, dict[str, float] | None] = {}
-        self.latency_t = -WINDOW_S
         self.call_edges = [edge for edge in plan.edges.values() if edge.role == "call"]
         self.latency_scopes += [f"edge:{edge.id}" for edge in self.call_edges]
         self._emitting = threading.Lock()  # frames leave in seq order, from either thread
         self._parked = threading.Condition()
-        self._next: Sample | None = None
+        self._next: Sample | None = None  # the newest live sample (an older one is dropped)
+        self._series: deque[Sample] = deque()  # samples of the stored series (never dropped)
         self._closing = False
         self._thread: threading.Thread | None = None
 
     # --- the driver's side ---------------------------------------------------------------------
 
     def on_sample(self, sample: Sample) -> None:
-        """The driver's callback (~5 times a second): park the sample for the stream's thread."""
+        """The driver's callback (~5 times a second, and at every half second of run time for
+        the series): park the sample for the stream's thread."""
         with self._parked:
-            self._next = sample
+            if sample.values.get("series"):
+                self._series.append(sample)
+            else:
+                self._next = sample
             self._parked.notify()
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name=f"run-{self.run_id}-frames", daemon=True)
@@ -191,11 +196,16 @@ class RunStream:
     def _work(self) -> None:
         while True:
             with self._parked:
-                while self._next is None and not self._closing:
+                while self._next is None and not self._series and not self._closing:
                     self._parked.wait()
-                sample, self._next = self._next, None
+                if self._series:
+                    sample: Sample | None = self._series.popleft()
+                else:
+                    sample, self._next = self._next, None
             if sample is None:
                 return
+            if self._next is not None and sample.t > self._next.t:
+                self._next = None  # a live sample older than the series point just built
             self.publish_sample(sample)
 
     def close(self, timeout_s: float = 10.0) -> None:
@@ -212,7 +222,8 @@ class RunStream:
             frame = self.build(sample)
             with self._emitting:
                 self.emit(frame)
-                self.keep(frame)
+                if sample.values.get("series"):
+                    self.keep(frame)
         except Exception:
             log.exception("run %s: could not publish a sample", self.run_id)
 
@@ -245,35 +256,31 @@ class RunStream:
             "requests": {}, "messages": {}, "latency_ms": None, "nodes": {}, "edges": {},
         }  # fmt: skip
 
-    def read(self, t: float) -> dict[str, dict[str, Any]]:
-        """Node states, the new audit entries, and once a second of run time the latency
-        histograms, in one round trip."""
-        refresh = t - self.latency_t >= WINDOW_S
+    def read(self, sample: Sample) -> dict[str, dict[str, Any]]:
+        """Node states and the new audit entries, in one round trip. A series sample brings the
+        states and latency histograms of its exact moment; the latency percentiles are
+        refreshed from those, over the last second of run time."""
         pipe = self.r.pipeline(transaction=False)
         self.new_events(keys=[keys.audit(self.run_id)], args=[self.events_seen, MAX_EVENTS], client=pipe)
-        for node_id in self.plan.nodes:
-            pipe.get(keys.node(self.run_id, node_id))
-        if refresh:
-            for scope in self.latency_scopes:
-                pipe.hgetall(keys.latency(self.run_id, scope))
+        given: dict[str, dict[str, Any]] | None = sample.values.get("states")
+        if given is None:
+            for node_id in self.plan.nodes:
+                pipe.get(keys.node(self.run_id, node_id))
         events_reply, *replies = pipe.execute()
         self.take_events(int(events_reply[0]), events_reply[1])
-        count = len(self.plan.nodes)
-        states = {
-            node_id: json.loads(raw) if raw else {}
-            for node_id, raw in zip(self.plan.nodes, replies[:count], strict=True)
+        states = given or {
+            node_id: json.loads(raw) if raw else {} for node_id, raw in zip(self.plan.nodes, replies, strict=True)
         }
-        if refresh:
-            self.latency_t = t
-            histograms = {
-                scope: {int(index): int(n) for index, n in raw.items()}
-                for scope, raw in zip(self.latency_scopes, replies[count:], strict=True)
-            }
+        histograms: dict[str, dict[int, int]] | None = sample.values.get("histograms")
+        if histograms is not None:
+            self.windows.append((float(sample.t), histograms))
+            while len(self.windows) > 1 and self.windows[1][0] <= float(sample.t) - WINDOW_S + 1e-9:
+                self.windows.popleft()
+            then = self.windows[0][1] if len(self.windows) > 1 else {}
             self.latency = {
-                scope: _window_percentiles(histograms[scope], self.histograms.get(scope, {}))
+                scope: _window_percentiles(histograms.get(scope, {}), then.get(scope, {}))
                 for scope in self.latency_scopes
             }
-            self.histograms = histograms
         return states
 
     def take_events(self, total: int, raw: list[bytes]) -> None:
@@ -311,7 +318,7 @@ class RunStream:
         stats: dict[str, float] = sample.values.get("stats", {})
         depths: dict[str, int] = sample.values.get("depths", {})
         t = float(sample.t)
-        states = self.read(t)
+        states = self.read(sample)
         self.history.append((t, stats))
         while len(self.history) > 2 and self.history[1][0] <= t - WINDOW_S:
             self.history.popleft()

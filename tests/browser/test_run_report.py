@@ -70,12 +70,12 @@ def test_report_draws_its_charts(page: Page, live_server_url: str, stored_run_id
     expect(page.get_by_test_id("run-status")).to_have_text("Finished")
     charts = page.locator("#charts .chart")
     expect(charts.first).to_be_visible()
-    # throughput, latency, errors, in flight and queued, waiting lines, replicas, per node
-    expect(charts).to_have_count(7)
-    assert page.locator("#charts canvas").count() == 7
+    # throughput, latency, errors, in flight and queued, waiting lines, replicas, per node, speed
+    expect(charts).to_have_count(8)
+    assert page.locator("#charts canvas").count() == 8
     expect(page.locator("#charts-empty")).to_have_count(0)
     titles = page.locator("#charts .chart h3").all_inner_texts()
-    assert titles[:2] == ["Throughput", "Latency"] and "Replicas per node" in titles
+    assert titles[:2] == ["Throughput", "Latency"] and "Replicas per node" in titles and "Effective speed" in titles
     # a chart holds drawn pixels, not just an empty canvas
     painted = page.evaluate(
         """() => {

@@ -169,7 +169,18 @@ def sample_summary(*, run_id: str = "sample") -> dict[str, Any]:
                 },
             ],
             "timeline": [],
-            "republished": 0,
+            "clock": {
+                "speed": "1×", "effective_speed": 0.83, "min_effective_speed": 0.41, "held_back_s": 3.2,
+                "limited": True,
+                "text": "0.83× of 1× — the workers are the limit: the run is slower, its figures the same",
+                "traffic_wall_s": 24.1, "lookahead_ms": 0.0, "out_of_order": {"events": 0, "max_ms": 0.0},
+                "steps": 480, "events": 5120,
+                "series": [
+                    {"t": 1.0 * i, "wall_s": 1.2 * i, "speed": 0.41 if 5 <= i < 9 else 1.0} for i in range(1, 21)
+                ],
+            },
+            "cut": None,
+            "engine_errors": 0,
             "database": {"replication": "async", "failovers": [{"killed_at_s": 6.0, "took_s": 1.5}]},
             "outbox": [{"event": "SignedUp", "relayed": 197, "pending": 0}],
             "run": {"id": run_id, "duration_s": DURATION_S, "seed": 42, "speed": 1.0, "stopped": False},

@@ -85,6 +85,9 @@ def test_page_shows_the_ledger_and_lost_zero(client: Client, owned: tuple[Scenar
     assert "Lb: load balancer shares" in html and "Jobs: mailboxes" in html and "Lb: health changes" in html
     assert "60.0 %" in html
     assert "Database" in html and "Outbox" in html and "SignedUp" in html
+    # how fast it went, and that the workers held it back (the figures do not depend on it)
+    assert 'data-testid="effective-speed">0.83×<' in html and 'data-testid="out-of-order">0<' in html
+    assert "the workers are the limit" in html and "5,120" in html
     # the charts' data, and the export link
     embedded = re.search(r'id="run-report-data" type="application/json">(.*?)</script>', html, re.S)
     assert embedded, "no run-report-data"

@@ -99,5 +99,5 @@ def describe(speed: float | None, effective: float | None) -> str:
     if speed is None:
         return f"{effective:.1f}× — as fast as the workers go"
     if effective < LIMITED_BELOW * speed:
-        return f"{effective:.2f}× of {speed:g}× — the workers are the limit; add workers to go faster"
+        return f"{effective:.2f}× of {speed:g}× — the workers are the limit: the run is slower, its figures the same"
     return f"{effective:.2f}× — at its {speed:g}× ceiling"

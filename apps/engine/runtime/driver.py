@@ -25,7 +25,9 @@ from apps.engine.runtime.redis import client
 from apps.engine.runtime.timeline import build_timeline
 
 TICK_S = 0.005
+FAST_TICK_S = 0.001  # at max speed the driver looks more often: the run waits for it at each boundary
 SAMPLE_EVERY_S = 0.2
+SERIES_EVERY_MS = 500.0  # the stored series: a sample at every half second of run time, exactly
 STOP_DRAIN_S = 1.5  # after Stop, what is in flight may finish for this long (wall), then it is cut
 STALE_BUSY_S = 20.0  # a step queued this long and not running was lost: queue it again
 EPSILON_MS = 0.001
@@ -51,7 +53,6 @@ class DriverResult:
     ended_traffic_ms: float
     drained: bool
     drain_s: float
-    samples: list[Sample] = field(default_factory=list)
     faults: list[dict[str, Any]] = field(default_factory=list)
     max_depth: dict[str, int] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)
@@ -99,15 +100,18 @@ class Driver:
         self.end_ms = self.duration_s * 1000.0
         self.counter = 0
         self.faults: list[FaultRecord] = []
-        self.samples: list[Sample] = []
+        self.last_stats: dict[str, float] = {}
         self.pace = Pace(self.speed)
         self.meter = SpeedMeter(self.speed)
         self.applied_ms = 0.0
         self.horizon_ms = 0.0
+        self.series_next_ms = SERIES_EVERY_MS
         self.stopped = False
         self.cut_info: dict[str, Any] | None = None
         self.started = 0.0
         self.traffic_wall_s: float | None = None
+        call_edges = [edge.id for edge in self.plan.edges.values() if edge.role == "call"]
+        self.latency_scopes = ["e2e", *(f"node:{n}" for n in self.plan.nodes), *(f"edge:{e}" for e in call_edges)]
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -290,9 +294,18 @@ class Driver:
     # --- the loop ---------------------------------------------------------------------------
 
     def tick(self, wall: float) -> None:
+        """Sample the series when the run has reached its next half second, then let the run go
+        as far as its ceiling allows, but never past the next half second before it is sampled
+        (so the series holds the run's state at exactly those times, whatever its speed)."""
         self.applied_ms = float(self.r.hget(keys.clock(self.run), "applied") or 0)
         draining = self.applied_ms >= self.end_ms
+        series = self.on_sample is not None and not draining  # a run with viewers keeps a series
+        if series and self.applied_ms >= self.series_next_ms:
+            self.sample(at_ms=self.series_next_ms)
+            self.series_next_ms += SERIES_EVERY_MS
         horizon = HORIZON_NONE if draining else self.pace.horizon(wall, self.applied_ms)
+        if series:
+            horizon = min(horizon, self.series_next_ms)
         self.horizon_ms = max(self.horizon_ms, horizon)
         step.dispatch(self.run, self.horizon_ms)
 
@@ -350,17 +363,25 @@ class Driver:
             if wall >= stale_next:
                 self.requeue_lost_step()
                 stale_next = wall + 1.0
-            time.sleep(TICK_S)
+            time.sleep(FAST_TICK_S if self.speed is None or self.applied_ms >= self.end_ms else TICK_S)
 
     # --- metrics ----------------------------------------------------------------------------
 
-    def sample(self) -> None:
+    def sample(self, at_ms: float | None = None) -> None:
+        """The figures now, for the live frames (about 5 a second). With `at_ms` — the run held
+        at that run time — a point of the stored series, with the node states and latency
+        histograms of that very moment."""
         pipe = self.r.pipeline(transaction=False)
         pipe.hgetall(keys.stats(self.run))
         pipe.hgetall(keys.depths(self.run))
         pipe.hmget(keys.clock(self.run), "applied", "t")
-        stats_raw, depths_raw, clock = pipe.execute()
-        applied_s = float(clock[0] or 0) / 1000.0
+        if at_ms is not None:
+            for node_id in self.plan.nodes:
+                pipe.get(keys.node(self.run, node_id))
+            for scope in self.latency_scopes:
+                pipe.hgetall(keys.latency(self.run, scope))
+        stats_raw, depths_raw, clock, *moment = pipe.execute()
+        applied_s = float(clock[0] or 0) / 1000.0 if at_ms is None else at_ms / 1000.0
         wall = time.time() - self.started
         effective = self.meter.observe(wall, applied_s)
         stats = {k.decode(): float(v) for k, v in stats_raw.items()}
@@ -372,8 +393,20 @@ class Driver:
             "text": describe(self.speed, effective), "wall_s": round(wall, 3),
         }  # fmt: skip
         self.publish_pace(stats, applied_s, effective)
-        sample = Sample(round(applied_s, 3), {"depths": depths, "stats": stats, "faults": faults, "clock": clock_info})
-        self.samples.append(sample)
+        values = {"depths": depths, "stats": stats, "faults": faults, "clock": clock_info}
+        if at_ms is not None:
+            count = len(self.plan.nodes)
+            values["series"] = True
+            values["states"] = {
+                node_id: json.loads(raw) if raw else {}
+                for node_id, raw in zip(self.plan.nodes, moment[:count], strict=True)
+            }
+            values["histograms"] = {
+                scope: {int(b): int(n) for b, n in raw.items()}
+                for scope, raw in zip(self.latency_scopes, moment[count:], strict=True)
+            }
+        sample = Sample(round(applied_s, 3), values)
+        self.last_stats = stats
         if self.on_sample is not None:
             self.on_sample(sample)
 
@@ -405,7 +438,7 @@ class Driver:
         """Traffic over, every request has its outcome and no delivery is pending."""
         if self.applied_ms < self.end_ms:
             return False
-        stats = self.samples[-1].values["stats"] if self.samples else {}
+        stats = self.last_stats
         created = stats.get("requests:created", 0.0)
         ended = sum(stats.get(f"requests:{name}", 0.0) for name in ("completed", "failed", "rejected", "timed_out"))
         return ended >= created and stats.get("deliveries:open", 0.0) <= 0
@@ -416,7 +449,7 @@ class Driver:
         run_s = self.end_ms / 1000.0
         mean = run_s / traffic_s if traffic_s > 0 else None
         speeds = [point["speed"] for point in self.meter.series if point["t"] <= run_s]
-        stats = self.samples[-1].values["stats"] if self.samples else {}
+        stats = self.last_stats
         out_of_order_max = self.r.zscore(keys.max_depths(self.run), "clock:out_of_order_max_ms")
         return {
             "speed": speed_label(self.speed),
@@ -453,7 +486,6 @@ class Driver:
             self.end_ms,
             drained,
             drain_s,
-            self.samples,
             self.fault_log(),
             max_depth,
             build_timeline(self.r, self.run, self.plan),

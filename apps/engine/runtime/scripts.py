@@ -7,6 +7,9 @@
   and the hand-over to the next step happen together or not at all.
 - ADVANCE (the driver) raises the horizon and queues a step when one is due and none is queued.
 
+Both keep the clock's `applied`: every event at or before it has been applied (just short of
+the earliest event left when one is due, else the horizon).
+
 Writes travel as a flat list in ARGV: `argc, command, args…` repeated.
 """
 
@@ -40,7 +43,7 @@ local t = tonumber(redis.call('hget', KEYS[4], 't') or '0')
 local head = redis.call('zrange', KEYS[3], 0, 0, 'WITHSCORES')
 local again, applied = 0, t
 if head[2] and tonumber(head[2]) <= t then
-  applied = tonumber(head[2])
+  applied = tonumber(head[2]) - 0.0005
   if redis.call('hget', KEYS[4], 'hold') ~= '1' then
     redis.call('set', KEYS[2], ARGV[3])
     if ARGV[2] ~= '' then redis.call('lpush', KEYS[5], ARGV[2]) end
@@ -58,7 +61,7 @@ if tonumber(ARGV[1]) > t then t = tonumber(ARGV[1]); redis.call('hset', KEYS[1],
 if redis.call('exists', KEYS[2]) == 1 then return 0 end
 local head = redis.call('zrange', KEYS[3], 0, 0, 'WITHSCORES')
 if head[2] and tonumber(head[2]) <= t then
-  redis.call('hset', KEYS[1], 'applied', head[2])
+  redis.call('hset', KEYS[1], 'applied', tonumber(head[2]) - 0.0005)
   if redis.call('hget', KEYS[1], 'hold') == '1' then return 0 end
   redis.call('set', KEYS[2], ARGV[3])
   if ARGV[2] ~= '' then redis.call('lpush', KEYS[4], ARGV[2]) end
