@@ -106,11 +106,15 @@ def decide(*, run: Run) -> Decision:
             break
     decision.start_in_s = start_in
     decision.blocking = [g.run_id for g in going]
+    parts = [f"{len(going)} run{'s' if len(going) != 1 else ''} going"]
+    if earlier_waiting:
+        parts.append(f"{len(earlier_waiting)} waiting before it")
+    verb = "needs" if len(going) + len(earlier_waiting) == 1 else "need"
+    others_text = f"{' and '.join(parts)} {verb} about {committed:,.0f}"
     decision.reason = (
         f"the workers carry about {capacity.events_per_s:,.0f} events/s ({capacity.processes} worker "
-        f"process{'es' if capacity.processes != 1 else ''}); the {len(going)} run{'s' if len(going) != 1 else ''} "
-        f"going{' and ' + str(len(earlier_waiting)) + ' waiting before it' if earlier_waiting else ''} need about "
-        f"{committed:,.0f}, and this one about {run.demand:,.0f} at its speed"
+        f"process{'es' if capacity.processes != 1 else ''}); {others_text}, and this one about "
+        f"{run.demand:,.0f} at its speed"
     )
     return decision
 

@@ -3,7 +3,7 @@
 A frame is the run's whole current picture, not a diff, at the run time the fleet has
 reached (`t`, run seconds): cumulative counters, rates over the last second of run time,
 latency percentiles over the last second of run time (refreshed at every half second of run
-time, from the histograms the driver read at that very moment), waiting lines, in-flight work, replicas, health
+time, from the half seconds the steps recorded), waiting lines, in-flight work, replicas, health
 and breaker states, per node, instance and edge, and the run's `clock` (its speed ceiling,
 the effective speed over the last wall second, and whether the workers held it back). So a
 viewer that skips frames (a slow client, a late joiner) loses resolution, never state. Every
@@ -167,7 +167,6 @@ class RunStream:
         self.history: deque[tuple[float, dict[str, float]]] = deque()
         # latency percentiles over the last second of run time, refreshed once a run second
         self.latency_scopes = ["e2e"] + [f"node:{node_id}" for node_id in plan.nodes]
-        self.windows: deque[tuple[float, dict[str, dict[int, int]]]] = deque()  # (run s, histograms)
         self.latency: dict[str, dict[str, float] | None] = {}
         self.call_edges = [edge for edge in plan.edges.values() if edge.role == "call"]
         self.latency_scopes += [f"edge:{edge.id}" for edge in self.call_edges]
@@ -258,29 +257,33 @@ class RunStream:
 
     def read(self, sample: Sample) -> dict[str, dict[str, Any]]:
         """Node states and the new audit entries, in one round trip. A series sample brings the
-        states and latency histograms of its exact moment; the latency percentiles are
-        refreshed from those, over the last second of run time."""
+        node states of its exact moment; its latency percentiles are over the last second of run
+        time before it, from the half seconds the steps recorded (complete by then)."""
         pipe = self.r.pipeline(transaction=False)
         self.new_events(keys=[keys.audit(self.run_id)], args=[self.events_seen, MAX_EVENTS], client=pipe)
-        given: dict[str, dict[str, Any]] | None = sample.values.get("states")
+        given: dict[str, bytes | None] | None = sample.values.get("states")
         if given is None:
             for node_id in self.plan.nodes:
                 pipe.get(keys.node(self.run_id, node_id))
+        series = bool(sample.values.get("series"))
+        if series:  # the last second of run time: its two half seconds, complete since the run passed them
+            last_half = round(float(sample.t) * 2) - 1
+            for half in (last_half - 1, last_half):
+                pipe.hgetall(keys.latency_per_half_second(self.run_id, half))
         events_reply, *replies = pipe.execute()
         self.take_events(int(events_reply[0]), events_reply[1])
-        states = given or {
-            node_id: json.loads(raw) if raw else {} for node_id, raw in zip(self.plan.nodes, replies, strict=True)
+        raw_states = list(given.values()) if given is not None else replies[: len(self.plan.nodes)]
+        states = {
+            node_id: json.loads(raw) if raw else {} for node_id, raw in zip(self.plan.nodes, raw_states, strict=True)
         }
-        histograms: dict[str, dict[int, int]] | None = sample.values.get("histograms")
-        if histograms is not None:
-            self.windows.append((float(sample.t), histograms))
-            while len(self.windows) > 1 and self.windows[1][0] <= float(sample.t) - WINDOW_S + 1e-9:
-                self.windows.popleft()
-            then = self.windows[0][1] if len(self.windows) > 1 else {}
-            self.latency = {
-                scope: _window_percentiles(histograms.get(scope, {}), then.get(scope, {}))
-                for scope in self.latency_scopes
-            }
+        if series:
+            scopes: dict[str, dict[int, int]] = {}
+            for raw in replies[-2:]:
+                for name, count in raw.items():
+                    scope, bucket = name.decode().rsplit("|", 1)
+                    buckets = scopes.setdefault(scope, {})
+                    buckets[int(bucket)] = buckets.get(int(bucket), 0) + int(count)
+            self.latency = {scope: _window_percentiles(scopes.get(scope, {}), {}) for scope in self.latency_scopes}
         return states
 
     def take_events(self, total: int, raw: list[bytes]) -> None:

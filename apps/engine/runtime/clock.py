@@ -10,7 +10,8 @@ started), never a wall clock. The speed factor is a ceiling on how fast it advan
   ahead of what is applied): a slow fleet makes the run slower, it never makes it race to
   catch up or distorts what happens in it. With no speed (`max`) there is no ceiling.
 - `SpeedMeter` measures the effective speed (run seconds per wall second) over the last
-  second of wall time, and says when the workers, not the ceiling, set it.
+  second of wall time, and says when the workers, not the ceiling, set it. It is fed the run
+  time applied, but no further than the paced clock: the lead is not speed.
 """
 
 import math

@@ -109,14 +109,14 @@ class Driver:
         self.stopped = False
         self.cut_info: dict[str, Any] | None = None
         self.started = 0.0
+        self.started_monotonic = time.monotonic()
         self.traffic_wall_s: float | None = None
-        call_edges = [edge.id for edge in self.plan.edges.values() if edge.role == "call"]
-        self.latency_scopes = ["e2e", *(f"node:{n}" for n in self.plan.nodes), *(f"edge:{e}" for e in call_edges)]
 
     # --- set-up -----------------------------------------------------------------------------
 
     def setup(self) -> None:
         self.started = time.time()
+        self.started_monotonic = time.monotonic()
         pipe = self.r.pipeline()
         meta = {
             "document": json.dumps(self.document), "t0": self.started, "speed": speed_label(self.speed),
@@ -369,8 +369,9 @@ class Driver:
 
     def sample(self, at_ms: float | None = None) -> None:
         """The figures now, for the live frames (about 5 a second). With `at_ms` — the run held
-        at that run time — a point of the stored series, with the node states and latency
-        histograms of that very moment."""
+        at that run time — a point of the stored series, with the node states of that very
+        moment (its latency windows are read later from the half seconds the steps recorded,
+        final by then: the run is not held for them)."""
         pipe = self.r.pipeline(transaction=False)
         pipe.hgetall(keys.stats(self.run))
         pipe.hgetall(keys.depths(self.run))
@@ -378,12 +379,16 @@ class Driver:
         if at_ms is not None:
             for node_id in self.plan.nodes:
                 pipe.get(keys.node(self.run, node_id))
-            for scope in self.latency_scopes:
-                pipe.hgetall(keys.latency(self.run, scope))
         stats_raw, depths_raw, clock, *moment = pipe.execute()
         applied_s = float(clock[0] or 0) / 1000.0 if at_ms is None else at_ms / 1000.0
-        wall = time.time() - self.started
-        effective = self.meter.observe(wall, applied_s)
+        # The run may be up to LEAD_S ahead of its paced clock: that is borrowed, not speed. So
+        # a paced run is measured by its paced clock, at the wall time that clock was set.
+        if self.speed is None or self.pace.last_wall is None:
+            wall, measured_s = time.monotonic() - self.started_monotonic, applied_s
+        else:
+            wall = self.pace.last_wall - self.started_monotonic
+            measured_s = min(applied_s, self.pace.target / 1000.0)
+        effective = self.meter.observe(wall, measured_s)
         stats = {k.decode(): float(v) for k, v in stats_raw.items()}
         depths = {k.decode(): int(v) for k, v in depths_raw.items()}
         faults = self.fault_log(until_s=applied_s)[-SAMPLED_FAULTS:]
@@ -395,16 +400,8 @@ class Driver:
         self.publish_pace(stats, applied_s, effective)
         values = {"depths": depths, "stats": stats, "faults": faults, "clock": clock_info}
         if at_ms is not None:
-            count = len(self.plan.nodes)
             values["series"] = True
-            values["states"] = {
-                node_id: json.loads(raw) if raw else {}
-                for node_id, raw in zip(self.plan.nodes, moment[:count], strict=True)
-            }
-            values["histograms"] = {
-                scope: {int(b): int(n) for b, n in raw.items()}
-                for scope, raw in zip(self.latency_scopes, moment[count:], strict=True)
-            }
+            values["states"] = dict(zip(self.plan.nodes, moment, strict=True))  # raw: the stream parses them
         sample = Sample(round(applied_s, 3), values)
         self.last_stats = stats
         if self.on_sample is not None:
@@ -445,8 +442,10 @@ class Driver:
 
     def clock_summary(self) -> dict[str, Any]:
         """How fast the run went, and whether the workers held it back."""
-        traffic_s = self.traffic_wall_s or (time.time() - self.started)
         run_s = self.end_ms / 1000.0
+        traffic_s = self.traffic_wall_s or (time.time() - self.started)
+        if self.speed is not None:  # the lead lets the traffic end up to LEAD_S early: not speed
+            traffic_s = max(traffic_s, run_s / self.speed)
         mean = run_s / traffic_s if traffic_s > 0 else None
         speeds = [point["speed"] for point in self.meter.series if point["t"] <= run_s]
         stats = self.last_stats
@@ -488,7 +487,7 @@ class Driver:
             drain_s,
             self.fault_log(),
             max_depth,
-            build_timeline(self.r, self.run, self.plan),
+            build_timeline(self.r, self.run, self.plan, float(self.r.hget(keys.clock(self.run), "last") or 0)),
             self.clock_summary(),
             self.cut_info,
         )

@@ -97,9 +97,10 @@ def per_second(run: str) -> str:
     return f"pg:{run}:sec"
 
 
-def latency_per_second(run: str, scope: str) -> str:
-    """Latency histograms per second of run time: field `<second>:<bucket>`."""
-    return f"pg:{run}:seclat:{scope}"
+def latency_per_half_second(run: str, half: int) -> str:
+    """Latency histograms of every scope for one half second of run time ([500·half, 500·half + 500)
+    ms): field `<scope>|<bucket>`. Final once the run has passed it."""
+    return f"pg:{run}:hlat:{half}"
 
 
 def depths(run: str) -> str:

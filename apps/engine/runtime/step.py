@@ -115,7 +115,7 @@ class Step:
         self.float_stats: defaultdict[str, float] = defaultdict(float)
         self.seconds: defaultdict[str, int] = defaultdict(int)
         self.latency: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.second_latency: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.half_latency: defaultdict[int, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.audit_entries: list[str] = []
         self.commands: list[tuple[Any, ...]] = []
         self.written: set[str] = set()
@@ -247,8 +247,8 @@ class Step:
         self.latency[scope][str(bucket)] += 1
         self.float_stats[f"latsum:{scope}"] += value_ms
         self.stats[f"latn:{scope}"] += 1
-        if scope == "e2e" or scope.startswith("node:"):
-            self.second_latency[scope][f"{int(at // 1000)}:{bucket}"] += 1
+        if scope == "e2e" or scope.startswith(("node:", "edge:")):
+            self.half_latency[int(at // 500)][f"{scope}|{bucket}"] += 1
 
     def audit(self, entry: dict[str, Any]) -> None:
         self.audit_entries.append(json.dumps(entry))
@@ -295,8 +295,8 @@ class Step:
             key = keys.latency(run, scope)
             self.written.add(key)
             out += [("hincrby", key, bucket, n) for bucket, n in buckets.items()]
-        for scope, buckets in self.second_latency.items():
-            key = keys.latency_per_second(run, scope)
+        for half, buckets in self.half_latency.items():
+            key = keys.latency_per_half_second(run, half)
             self.written.add(key)
             out += [("hincrby", key, bucket, n) for bucket, n in buckets.items()]
         for part in chunks(self.audit_entries):

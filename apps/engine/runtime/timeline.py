@@ -15,13 +15,27 @@ from apps.engine.runtime.plan import Plan
 OUTCOMES = ("created", "completed", "failed", "rejected", "timed_out")
 
 
-def _histograms(raw: dict[bytes, bytes]) -> dict[int, LatencyHistogram]:
-    """`<second>:<bucket>` -> count, as one histogram per second."""
-    out: dict[int, LatencyHistogram] = defaultdict(LatencyHistogram)
-    for name, count in raw.items():
-        second, bucket = name.decode().split(":")
-        out[int(second)].add(bucket_value(int(bucket)), int(count))
+def half_second_histograms(r: Any, run: str, halves: range) -> dict[int, dict[str, dict[int, int]]]:
+    """half -> scope -> bucket -> count, for the given half seconds of run time."""
+    pipe = r.pipeline(transaction=False)
+    for half in halves:
+        pipe.hgetall(keys.latency_per_half_second(run, half))
+    out: dict[int, dict[str, dict[int, int]]] = {}
+    for half, raw in zip(halves, pipe.execute(), strict=True):
+        scopes: dict[str, dict[int, int]] = defaultdict(dict)
+        for name, count in raw.items():
+            scope, bucket = name.decode().rsplit("|", 1)
+            scopes[scope][int(bucket)] = int(count)
+        out[half] = scopes
     return out
+
+
+def merged(parts: list[dict[int, int]]) -> LatencyHistogram:
+    histogram = LatencyHistogram()
+    for part in parts:
+        for bucket, count in part.items():
+            histogram.add(bucket_value(bucket), count)
+    return histogram
 
 
 def _window(histogram: LatencyHistogram | None) -> dict[str, Any]:
@@ -34,34 +48,31 @@ def _window(histogram: LatencyHistogram | None) -> dict[str, Any]:
     }
 
 
-def build_timeline(r: Any, run: str, plan: Plan) -> list[dict[str, Any]]:
-    scopes = ["e2e", *(f"node:{node_id}" for node_id in plan.nodes)]
-    pipe = r.pipeline(transaction=False)
-    pipe.hgetall(keys.per_second(run))
-    for scope in scopes:
-        pipe.hgetall(keys.latency_per_second(run, scope))
-    counters_raw, *latencies = pipe.execute()
+def build_timeline(r: Any, run: str, plan: Plan, until_ms: float) -> list[dict[str, Any]]:
     counters: dict[int, dict[str, int]] = defaultdict(dict)
-    for name, value in counters_raw.items():
+    for name, value in r.hgetall(keys.per_second(run)).items():
         second, counter = name.decode().split("|", 1)
         counters[int(second)][counter] = int(value)
-    histograms = {scope: _histograms(raw) for scope, raw in zip(scopes, latencies, strict=True)}
-    seconds = set(counters)
-    for per_scope in histograms.values():
-        seconds |= set(per_scope)
+    halves = half_second_histograms(r, run, range(0, int(until_ms // 500) + 2))
+    seconds = set(counters) | {half // 2 for half, scopes in halves.items() if scopes}
     points: list[dict[str, Any]] = []
     for second in range(0, max(seconds) + 1 if seconds else 0):
         values = counters.get(second, {})
+        parts = [halves.get(2 * second, {}), halves.get(2 * second + 1, {})]
+
+        def window(scope: str, parts: list[dict[str, dict[int, int]]] = parts) -> dict[str, Any]:
+            return _window(merged([part.get(scope, {}) for part in parts]))
+
         point: dict[str, Any] = {
             "t": float(second + 1),
             "requests": {name: values.get(f"requests:{name}", 0) for name in OUTCOMES},
-            "e2e": _window(histograms["e2e"].get(second)),
+            "e2e": window("e2e"),
             "nodes": {},
         }
         for node_id in plan.nodes:
-            window = _window(histograms[f"node:{node_id}"].get(second))
-            window["processed"] = values.get(f"node:{node_id}:processed", 0)
-            window["errors"] = values.get(f"node:{node_id}:errors", 0)
-            point["nodes"][node_id] = window
+            window_ = window(f"node:{node_id}")
+            window_["processed"] = values.get(f"node:{node_id}:processed", 0)
+            window_["errors"] = values.get(f"node:{node_id}:errors", 0)
+            point["nodes"][node_id] = window_
         points.append(point)
     return points
