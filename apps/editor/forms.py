@@ -40,16 +40,42 @@ class NamesField(forms.CharField):
         return names
 
 
+class NumberOrWordField(forms.Field):
+    """A number in range, or one of a few words (a run's speed: a number or `max`)."""
+
+    def __init__(self, *, words: tuple[str, ...], minimum: float | None, maximum: float | None, **kwargs: Any):
+        self.words, self.minimum, self.maximum = words, minimum, maximum
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> float | str | None:
+        text = str(value if value is not None else "").strip()[:40]
+        if not text:
+            return None
+        if text in self.words:
+            return text
+        try:
+            number = float(text)
+        except ValueError:
+            raise forms.ValidationError(f"a number or {' or '.join(self.words)}") from None
+        if (self.minimum is not None and number < self.minimum) or (self.maximum is not None and number > self.maximum):
+            raise forms.ValidationError(f"from {self.minimum:g} to {self.maximum:g}, or {' or '.join(self.words)}")
+        return number
+
+
 def prop_field(prop: Prop, zones: list[tuple[str, str]] | None) -> forms.Field:
     common: dict[str, Any] = {"label": prop.label, "help_text": prop.help}
     bounds: dict[str, Any] = {"min_value": prop.minimum, "max_value": prop.maximum}
+    optional = prop.default is None  # empty means "the default rule" (an edge's network latency)
     if prop.name == "zone" and zones is not None:
         return forms.ChoiceField(choices=[("", "— no zone —"), *zones], required=False, **common)
+    if prop.special:
+        return NumberOrWordField(words=prop.special, minimum=prop.minimum, maximum=prop.maximum, **common)
     match prop.type:
         case "integer":
-            return forms.IntegerField(**bounds, **common)
+            return forms.IntegerField(**bounds, required=not optional, **common)
         case "number":
-            return forms.FloatField(**bounds, widget=forms.NumberInput(attrs={"step": "any"}), **common)
+            widget = forms.NumberInput(attrs={"step": "any", **({"placeholder": "default"} if optional else {})})
+            return forms.FloatField(**bounds, widget=widget, required=not optional, **common)
         case "boolean":
             return forms.BooleanField(required=False, **common)
         case "choice":
@@ -92,6 +118,8 @@ class PropsForm(forms.Form):
         out: dict[str, Any] = {}
         for prop in self.prop_specs:
             value = self.cleaned_data[field_name(prop)]
+            if value is None and prop.default is None:
+                continue  # left empty: the default rule applies
             if prop.type == "integer" and value is not None:
                 value = int(value)
             set_path(out, prop.path, value)

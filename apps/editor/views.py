@@ -64,7 +64,7 @@ ROLE_TEXT = {
 
 def _edge_props(from_kind: str, to_kind: str) -> tuple[Prop, ...]:
     role = edge_role(from_kind, to_kind)
-    keep = {"filter"}
+    keep = {"filter", "network_ms"}
     if role == "call":
         keep |= {"timeout_ms", "retries", "circuit_breaker"}
     if from_kind == "load_balancer":

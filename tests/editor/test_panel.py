@@ -117,6 +117,29 @@ def test_edge_change_keeps_props_the_panel_does_not_show(client: Client) -> None
     assert event is not None and event["props"] == {"timeout_ms": 500, "filter": ["OrderPlaced"]}
 
 
+def test_an_edges_network_latency_may_be_left_to_the_default_or_set(client: Client) -> None:
+    common = {
+        "id": "e1", "from_kind": "service", "to_kind": "service", "label": "", "submitted": "1", "mode": "edit",
+        "timeout_ms": "1000", "retries": "0", "circuit_breaker__failure_threshold": "5",
+        "circuit_breaker__reset_timeout_s": "5",
+    }  # fmt: skip
+    left = post(client, "/editor/panel/edge/", **common, props="{}", network_ms="")
+    assert 'name="network_ms"' in left.content.decode()
+    event = applied(left)
+    assert event is not None and "network_ms" not in event["props"]  # 0.5 ms within a zone, 1 ms across
+    drawn = post(client, "/editor/panel/edge/", **common, props="{}", network_ms="2.5")
+    event = applied(drawn)
+    assert event is not None and event["props"]["network_ms"] == 2.5
+
+
+def test_the_run_speed_takes_a_number_or_max(client: Client) -> None:
+    common = {"name": "Mine", "description": "", "run": "{}", "submitted": "1", "mode": "edit"}
+    fastest = applied(post(client, "/editor/panel/scenario/", **common, duration_s="45", seed="7", speed="max"))
+    assert fastest is not None and fastest["run"]["speed"] == "max"
+    wrong = post(client, "/editor/panel/scenario/", **common, duration_s="45", seed="7", speed="fast")
+    assert applied(wrong) is None and "a number or max" in wrong.content.decode()
+
+
 def test_scenario_panel_applies_name_description_and_run(client: Client) -> None:
     response = post(
         client, "/editor/panel/scenario/", name="Mine", description="**hi**", run="{}", submitted="1", mode="edit",
