@@ -12,12 +12,13 @@ happened.
 import logging
 import time
 import traceback
+from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
 from apps.engine import admission, audit
-from apps.engine.models import DRAIN_TIMEOUT_S, Run
+from apps.engine.models import ACTIVE_GRACE_S, DRAIN_TIMEOUT_S, Run
 from apps.engine.runtime import keys
 from apps.engine.runtime.clock import speed_value
 from apps.engine.runtime.driver import Driver, release
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 STOP_POLL_S = 0.1  # the driver asks "stop?" every tick; Redis is asked at most this often
 WAIT_POLL_S = 1.0  # a run waiting for the fleet looks again this often
+ALIVE_EVERY_S = 10.0  # a run going pushes its expiry ACTIVE_GRACE_S ahead this often
 
 
 def stop_key(run_id: str) -> str:
@@ -65,11 +67,21 @@ class RunDriver(Driver):
         )
         self.stream = RunStream(run.id, self.plan, duration_s=self.duration_s)
         self.on_sample = self.stream.on_sample
+        self.alive_next = time.monotonic() + ALIVE_EVERY_S
 
     def drain(self) -> tuple[bool, float]:
         Run.objects.filter(pk=self.run).update(status=Run.Status.DRAINING)
         self.stream.set_status(Run.Status.DRAINING)
         return super().drain()
+
+    def sample(self, at_ms: float | None = None) -> None:
+        super().sample(at_ms)
+        now = time.monotonic()
+        if now >= self.alive_next:  # a run the fleet slows keeps counting; a dead driver's run soon stops
+            self.alive_next = now + ALIVE_EVERY_S
+            Run.objects.filter(pk=self.run, status__in=Run.ACTIVE).update(
+                expires_at=timezone.now() + timedelta(seconds=ACTIVE_GRACE_S)
+            )
 
 
 @shared_task(name="engine.drive", acks_late=False, ignore_result=True)  # queue "control": CELERY_TASK_ROUTES
