@@ -24,8 +24,8 @@ from apps.engine.runtime.plan import CONSUMER_KINDS, Plan, compile_plan
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.timeline import build_timeline
 
-TICK_S = 0.005
-FAST_TICK_S = 0.001  # at max speed the driver looks more often: the run waits for it at each boundary
+TICK_S = 0.005  # a paced run's driver looks this often
+MAX_TICK_S = 0.05  # a run at max wakes its driver whenever it waits for it; else it looks this often
 SAMPLE_EVERY_S = 0.2
 SERIES_EVERY_MS = 500.0  # the stored series: a sample at every half second of run time, exactly
 STOP_DRAIN_S = 1.5  # after Stop, what is in flight may finish for this long (wall), then it is cut
@@ -363,7 +363,11 @@ class Driver:
             if wall >= stale_next:
                 self.requeue_lost_step()
                 stale_next = wall + 1.0
-            time.sleep(FAST_TICK_S if self.speed is None or self.applied_ms >= self.end_ms else TICK_S)
+            self.wait(MAX_TICK_S if self.speed is None or self.applied_ms >= self.end_ms else TICK_S)
+
+    def wait(self, timeout_s: float) -> None:
+        """Until a step stops with nothing more due (it pushes to the run's wake list), or the timeout."""
+        self.r.blpop([keys.wake(self.run)], timeout=timeout_s)
 
     # --- metrics ----------------------------------------------------------------------------
 

@@ -31,6 +31,11 @@ def busy(run: str) -> str:
     return f"pg:{run}:busy"
 
 
+def wake(run: str) -> str:
+    """A one-item list a step pushes to when it stops with nothing more due: the driver waits on it."""
+    return f"pg:{run}:wake"
+
+
 def step_lock(run: str) -> str:
     return f"pg:{run}:lock"
 
@@ -139,7 +144,8 @@ def db_lost(run: str, node_id: str) -> str:
 def fixed(run: str) -> list[str]:
     """The keys every run has (the rest are in its registry)."""
     return [
-        meta(run), clock(run), inbox(run), busy(run), step_lock(run), registry(run), requests(run), outcomes(run),
+        meta(run), clock(run), inbox(run), busy(run), wake(run), step_lock(run), registry(run), requests(run),
+        outcomes(run),
         messages(run), deliveries(run), attempts(run), stats(run), per_second(run), depths(run), max_depths(run),
         audit(run), faults(run), trace(run), poison(run),
     ]  # fmt: skip

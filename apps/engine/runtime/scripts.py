@@ -4,7 +4,8 @@
   events due (up to the horizon `t`), every node's state and the events to skip.
 - COMMIT applies a step's writes only if the step still holds the lock, then clears `busy`
   and, when more events are due, sets it again and queues the next step: the step's effects
-  and the hand-over to the next step happen together or not at all.
+  and the hand-over to the next step happen together or not at all. When nothing more is due
+  it wakes the run's driver (a one-item list the driver blocks on).
 - ADVANCE (the driver) raises the horizon and queues a step when one is due and none is queued.
 
 Both keep the clock's `applied`: every event at or before it has been applied (just short of
@@ -52,6 +53,10 @@ if head[2] and tonumber(head[2]) <= t then
 end
 redis.call('hset', KEYS[4], 'applied', applied)
 redis.call('del', KEYS[1])
+if again == 0 then
+  redis.call('lpush', KEYS[6], '1')
+  redis.call('ltrim', KEYS[6], 0, 0)
+end
 return again
 """
 
@@ -84,7 +89,7 @@ def begin(run: str, token: str, ttl_ms: int, limit: int, state_keys: list[str]) 
 def commit(run: str, token: str, message: str, now: float, queue: str, argv: list[Any]) -> int:
     """Apply `argv` (flattened writes) if the lock is still ours; 1 if the next step was queued,
     0 if none is due, -1 if the lock was lost (nothing written)."""
-    script_keys = [keys.step_lock(run), keys.busy(run), keys.inbox(run), keys.clock(run), queue]
+    script_keys = [keys.step_lock(run), keys.busy(run), keys.inbox(run), keys.clock(run), queue, keys.wake(run)]
     return int(_script(COMMIT)(keys=script_keys, args=[token, message, now, "", *argv]))
 
 
