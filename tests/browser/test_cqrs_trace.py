@@ -91,7 +91,9 @@ def test_cqrs_tab_event_log_and_order_trace(
     owner.locator("#live-dock").screenshot(path=str(SCREENSHOTS / "dock-events.png"))
     events.locator("[data-filter-type]").select_option("outcome")
     expect(events.locator("li:not([data-type='outcome'])")).to_have_count(0)
-    order = events.locator("li", has_text="completed after").locator(".order-link").first
+    # The log keeps growing: click the very link whose id was read (a locator would re-resolve).
+    order = events.locator("li", has_text="completed after").locator(".order-link").first.element_handle()
+    assert order is not None
     corr = order.inner_text()
     order.click()
     dialog = owner.locator("dialog.trace-dialog")
