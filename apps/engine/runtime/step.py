@@ -31,6 +31,7 @@ from django.db import DatabaseError
 
 from apps.engine.runtime import broker, keys, scripts
 from apps.engine.runtime.capacity import work_commands
+from apps.engine.runtime.clock import HORIZON_NONE
 from apps.engine.runtime.plan import Plan, compile_plan
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.stores import Hash, Line, chunks
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 MAX_EVENTS = 3000  # events one step applies at most
 SLICE_S = 0.1  # wall time a step takes at most before handing over (runs share the fleet)
 LOCK_TTL_MS = 10_000
-HORIZON_NONE = 1e15  # the horizon of a run going as fast as it can
 _LAST = "\U0010ffff"  # sorts after any event's JSON
 _WORKER = f"{socket.gethostname()}:{os.getpid()}"
 

@@ -36,12 +36,6 @@ class Hash:
             return None
         return json.loads(raw) if self.as_json else raw.decode()
 
-    def prefetch(self, fields: Iterable[str]) -> None:
-        wanted = [f for f in dict.fromkeys(fields) if f not in self._values]
-        for part in chunks(wanted):
-            for field, raw in zip(part, self.r.hmget(self.key, part), strict=True):
-                self._values[field] = self._decode(raw)
-
     def get(self, field: str) -> Any:
         value = self._values.get(field, _MISSING)
         if value is _MISSING:
@@ -136,15 +130,6 @@ class Line:
         if missing > 0:
             start = self._consumed + len(self._front)
             self._front.extend(raw.decode() for raw in self.r.lrange(self.key, start, start + max(missing, 32) - 1))
-
-    def peek(self, count: int = 1) -> list[str]:
-        items = list(self._head)[:count]
-        if len(items) < count:
-            self._read_front(count - len(items))
-            items += list(self._front)[: count - len(items)]
-        if len(items) < count:
-            items += list(self._tail)[: count - len(items)]
-        return items
 
     def pop(self) -> str | None:
         self.touched = True
