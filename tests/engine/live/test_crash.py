@@ -25,6 +25,23 @@ def run_in_background(document: dict[str, Any]) -> tuple[threading.Thread, dict[
     return thread, box
 
 
+def wait_until_held(before: set[bytes], timeout_s: float = 20) -> list[bytes]:
+    """Tasks a frozen worker holds: delivered, never acknowledged. A task a live worker takes is
+    acknowledged within milliseconds; one still unacknowledged after a second is held."""
+    r = client()
+    first_seen: dict[bytes, float] = {}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        current = set(r.hkeys("unacked")) - before
+        first_seen = {tag: first_seen.get(tag, now) for tag in current}
+        held = [tag for tag, seen in first_seen.items() if now - seen >= 1.0]
+        if held:
+            return held
+        time.sleep(0.05)
+    return []
+
+
 def wait_until_restored(tags: list[bytes], since: float, timeout_s: float = 60) -> float:
     """Seconds from `since` until the dead worker's unacknowledged tasks are back in the queue."""
     r = client()
@@ -39,7 +56,7 @@ def wait_until_restored(tags: list[bytes], since: float, timeout_s: float = 60) 
 def test_killed_pool_child_and_killed_worker_lose_nothing(fleet: Fleet) -> None:
     victim = start_worker(concurrency=2)
     wait_for_worker()
-    document = prepare(load_topology("queue-buffering"), settings=["users.rate=15"], faults=[], duration=24)
+    document = prepare(load_topology("queue-buffering"), settings=["users.rate=15"], faults=[], duration=30)
     document["faults"] = []
     thread, box = run_in_background(document)
     try:
@@ -52,8 +69,7 @@ def test_killed_pool_child_and_killed_worker_lose_nothing(fleet: Fleet) -> None:
         before = set(client().hkeys("unacked"))
         for pid in pool:
             os.kill(pid, signal.SIGSTOP)  # the pool freezes; the main process still takes tasks...
-        time.sleep(1.5)
-        held = list(set(client().hkeys("unacked")) - before)
+        held = wait_until_held(before)  # (the other worker races it for each step: wait for one)
         killed_at = time.time()
         for pid in [victim.pid, *pool]:
             os.kill(pid, signal.SIGKILL)  # ...then the whole worker dies holding them
