@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.live",
     "apps.engine",
     "apps.domain",
+    "apps.training",
 ]
 
 MIDDLEWARE = [

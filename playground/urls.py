@@ -9,6 +9,8 @@ from apps.library import views as library
 from apps.scenarios import api as scenarios_api
 from apps.scenarios import views as scenarios
 from apps.topology import api as topology_api
+from apps.training import api as training_api
+from apps.training import views as training
 
 urlpatterns = [
     # Pages
@@ -26,6 +28,13 @@ urlpatterns = [
         scenarios.scenario_revision_restore_page,
         name="scenario-revision-restore",
     ),
+    path("join/", training.enter_code, name="session-enter"),
+    path("t/<str:code>/", training.session_page, name="session-page"),
+    path("t/<str:code>/join/", training.session_join, name="session-join"),
+    path("t/<str:code>/instructor/", training.session_instructor, name="session-instructor"),
+    path("t/<str:code>/instructor/<str:secret>/", training.session_claim, name="session-claim"),
+    path("t/<str:code>/report/", training.session_report_page, name="session-report"),
+    path("t/<str:code>/report/export.html", training.session_report_export, name="session-report-export"),
     path("runs/<str:run_id>/", engine.run_report, name="run-report"),
     path("runs/<str:run_id>/export.html", engine.run_report_export, name="run-report-export"),
     # Property panel (htmx partials)
@@ -53,6 +62,32 @@ urlpatterns = [
         name="api-scenario-revision-restore",
     ),
     path("api/scenarios/<str:slug>/runs/", engine_api.scenario_runs, name="api-scenario-runs"),
+    path("api/scenarios/<str:slug>/sessions/", training_api.scenario_sessions, name="api-scenario-sessions"),
+    path("api/sessions/<str:code>/", training_api.session_detail, name="api-session"),
+    path("api/sessions/<str:code>/participants/", training_api.session_participants, name="api-session-participants"),
+    path("api/sessions/<str:code>/runs/", training_api.session_runs, name="api-session-runs"),
+    path(
+        "api/sessions/<str:code>/runs/<str:run_id>/faults/",
+        training_api.session_run_faults,
+        name="api-session-run-faults",
+    ),
+    path("api/sessions/<str:code>/runs/<str:run_id>/stop/", training_api.session_run_stop, name="api-session-run-stop"),
+    path("api/sessions/<str:code>/playbook/", training_api.session_playbook, name="api-session-playbook"),
+    path("api/sessions/<str:code>/questions/", training_api.session_questions, name="api-session-questions"),
+    path(
+        "api/sessions/<str:code>/questions/<int:question_id>/reveal/",
+        training_api.session_question_reveal,
+        name="api-session-reveal",
+    ),
+    path(
+        "api/sessions/<str:code>/questions/<int:question_id>/answers/",
+        training_api.question_answers,
+        name="api-session-answers",
+    ),
+    path("api/sessions/<str:code>/spotlight/", training_api.session_spotlight, name="api-session-spotlight"),
+    path("api/sessions/<str:code>/board/", training_api.session_board, name="api-session-board"),
+    path("api/sessions/<str:code>/fork/", training_api.session_fork, name="api-session-fork"),
+    path("api/sessions/<str:code>/end/", training_api.session_end, name="api-session-end"),
     path("api/runs/<str:run_id>/", engine_api.run_detail, name="api-run-detail"),
     path("api/runs/<str:run_id>/series/", engine_api.run_series, name="api-run-series"),
     path("api/runs/<str:run_id>/faults/", engine_api.run_faults, name="api-run-faults"),

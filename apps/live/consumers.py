@@ -14,6 +14,20 @@ from apps.scenarios.selectors import scenario_get
 SNAPSHOT_EVERY_S = 0.5  # a viewer's snapshot requests are answered at most this often
 
 
+class LeavesOnClose:
+    """A consumer that always runs its `_leave`, also when the server drops the connection
+    without a disconnect (a consumer's `disconnect` is then never called)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+        finally:
+            await self._leave()
+
+    async def _leave(self) -> None:
+        raise NotImplementedError
+
+
 class ScenarioConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """Tells everyone looking at a scenario when its owner saves a new revision or starts a run."""
 
@@ -44,7 +58,7 @@ class ScenarioConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "run.started", **{name: event[name] for name in fields}})
 
 
-class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class RunConsumer(LeavesOnClose, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """Streams a run's live frames (apps/engine/stream.py) to one viewer.
 
     On connect the viewer gets the run's current state as a `snapshot`, then every newer
@@ -60,12 +74,6 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     run_id = ""
     snapshot_at = -SNAPSHOT_EVERY_S
     outbox: Outbox | None = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:  # also when the server drops the connection without a disconnect
-            await self._leave()
 
     async def connect(self) -> None:
         run_id = self.scope["url_route"]["kwargs"]["run_id"]

@@ -30,17 +30,17 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 
 from apps.engine.stream import run_group
+from apps.live.group_reader import GroupReader
 
 log = logging.getLogger(__name__)
 
 FRAME_TYPE = "run.frame"  # what apps/engine/stream.py group-sends; anything else is relayed
-RETRY_FIRST_S = 0.1  # the reader's wait after a channel-layer error, doubled up to RETRY_MAX_S
-RETRY_MAX_S = 2.0
 
 
 class Outbox:
@@ -132,11 +132,9 @@ class Subscription:
 
     run_id: str
     layer: BaseChannelLayer
-    group: str
-    channel: str | None = None
     viewers: set[Outbox] = field(default_factory=set)
-    joining: "asyncio.Task[None] | None" = None  # the group_add, then the reader's start
-    reader: "asyncio.Task[None] | None" = None
+    group: GroupReader | None = None
+    joining: "asyncio.Task[None] | None" = None  # the group's channel being made and added
     last: dict[str, Any] | None = None  # the previous frame, to send the next one as a delta
 
 
@@ -155,9 +153,11 @@ class RunFanout:
             layer = get_channel_layer()
             if layer is None:
                 raise RuntimeError("no channel layer is configured")
-            subscription = Subscription(run_id=run_id, layer=layer, group=run_group(run_id))
+            subscription = Subscription(run_id=run_id, layer=layer)
+            reader = GroupReader(layer, run_group(run_id), partial(self._deliver, subscription))
+            subscription.group = reader
             self.runs[run_id] = subscription
-            subscription.joining = asyncio.get_running_loop().create_task(self._subscribe(subscription))
+            subscription.joining = asyncio.get_running_loop().create_task(reader.start())
         subscription.viewers.add(outbox)
         assert subscription.joining is not None
         try:
@@ -176,58 +176,11 @@ class RunFanout:
         if subscription.viewers:
             return
         del self.runs[run_id]  # a viewer joining from now on makes a new subscription
-        release = asyncio.get_running_loop().create_task(self._release(subscription))
+        assert subscription.group is not None
+        release = asyncio.get_running_loop().create_task(subscription.group.stop(subscription.joining))
         self._releasing.add(release)
         release.add_done_callback(self._releasing.discard)
         await asyncio.shield(release)
-
-    async def _subscribe(self, subscription: Subscription) -> None:
-        # the default prefix: channels-redis pops every channel of the process from one list
-        subscription.channel = await subscription.layer.new_channel()
-        await subscription.layer.group_add(subscription.group, subscription.channel)
-        subscription.reader = asyncio.get_running_loop().create_task(self._read(subscription))
-
-    async def _release(self, subscription: Subscription) -> None:
-        tasks = [task for task in (subscription.joining, subscription.reader) if task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if subscription.channel is None:
-            return
-        try:
-            await subscription.layer.group_discard(subscription.group, subscription.channel)
-        except Exception:
-            log.warning("run %s: could not leave the live stream's group", subscription.run_id, exc_info=True)
-
-    async def _read(self, subscription: Subscription) -> None:
-        """Receive the run's messages until cancelled; a channel-layer error is logged, then the
-        reader waits (RETRY_FIRST_S, doubling up to RETRY_MAX_S) and joins the group again."""
-        assert subscription.channel is not None
-        delay = RETRY_FIRST_S
-        while True:
-            try:
-                message = await subscription.layer.receive(subscription.channel)
-            except Exception:
-                log.warning(
-                    "run %s: the live stream's channel failed; retrying in %.1f s",
-                    subscription.run_id,
-                    delay,
-                    exc_info=True,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_S)
-                await self._rejoin(subscription)
-                continue
-            delay = RETRY_FIRST_S
-            await self._deliver(subscription, message)
-
-    async def _rejoin(self, subscription: Subscription) -> None:
-        """The membership may be gone with the failure (a Redis restart, say): add it again."""
-        assert subscription.channel is not None
-        try:
-            await subscription.layer.group_add(subscription.group, subscription.channel)
-        except Exception:
-            log.warning("run %s: could not rejoin the live stream's group", subscription.run_id, exc_info=True)
 
     async def _deliver(self, subscription: Subscription, message: dict[str, Any]) -> None:
         if message.get("type") != FRAME_TYPE:

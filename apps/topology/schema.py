@@ -12,6 +12,23 @@ from apps.topology.edges import EDGE_PROPS, RUN_PROPS
 from apps.topology.faults import FAULT_TYPES
 from apps.topology.kinds import KINDS
 from apps.topology.kinds.base import Prop
+from apps.topology.playbooks import (
+    MAX_CHOICES,
+    MAX_PLAYBOOK_NAME,
+    MAX_PLAYBOOKS,
+    MAX_PROMPT,
+    MAX_SAY,
+    MAX_STEP_FAULTS,
+    MAX_STEPS,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    MAX_UNIT,
+    MAX_WATCH,
+    METRICS,
+    MIN_CHOICES,
+    PICKS,
+    QUESTION_KINDS,
+)
 
 FORMAT = "architecture-playground/topology"
 VERSION = 1
@@ -93,6 +110,63 @@ def fault_schema() -> dict[str, Any]:
     }
 
 
+def _text(maximum: int, *, required: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "maxLength": maximum}
+    return {**schema, "minLength": 1} if required else schema
+
+
+def playbooks_schema() -> dict[str, Any]:
+    """Guided lessons (playbooks.py): the shapes; the rules between fields are checked there."""
+    step_fault = fault_schema()
+    step_fault["required"] = [name for name in step_fault["required"] if name != "at_s"]
+    step_fault["properties"] = {name: rule for name, rule in step_fault["properties"].items() if name != "at_s"}
+    node_id = {"type": "string", "pattern": ID_PATTERN}
+    question = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["prompt", "kind", "figure"],
+        "properties": {
+            "prompt": _text(MAX_PROMPT, required=True),
+            "kind": {"enum": list(QUESTION_KINDS)},
+            "unit": _text(MAX_UNIT),
+            "figure": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["metric"],
+                "properties": {"metric": {"enum": list(METRICS)}, "node": node_id, "pick": {"enum": list(PICKS)}},
+            },
+            "choices": {"type": "array", "minItems": MIN_CHOICES, "maxItems": MAX_CHOICES, "items": node_id},
+        },
+    }
+    step = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["title"],
+        "properties": {
+            "title": _text(MAX_TITLE, required=True),
+            "at_s": {"type": "number", "minimum": 0, "maximum": 3600},
+            "wait": {"type": "boolean"},
+            "say": _text(MAX_SAY),
+            "watch": _text(MAX_WATCH),
+            "faults": {"type": "array", "maxItems": MAX_STEP_FAULTS, "items": step_fault},
+            "restore": {"type": "boolean"},
+            "question": question,
+            "reveal": {"type": "boolean"},
+        },
+    }
+    playbook = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "steps"],
+        "properties": {
+            "name": _text(MAX_PLAYBOOK_NAME, required=True),
+            "summary": _text(MAX_SUMMARY),
+            "steps": {"type": "array", "minItems": 1, "maxItems": MAX_STEPS, "items": step},
+        },
+    }
+    return {"type": "array", "maxItems": MAX_PLAYBOOKS, "items": playbook}
+
+
 @cache
 def build_schema() -> dict[str, Any]:
     kind_rules = [
@@ -145,7 +219,9 @@ def build_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "Architecture Playground topology",
-        "description": "A scenario: nodes, edges, scheduled faults and run settings. See docs/topology-format.md.",
+        "description": (
+            "A scenario: nodes, edges, scheduled faults, run settings and playbooks. See docs/topology-format.md."
+        ),
         "type": "object",
         "additionalProperties": False,
         "required": ["format", "version", "name", "nodes", "edges"],
@@ -158,5 +234,6 @@ def build_schema() -> dict[str, Any]:
             "edges": {"type": "array", "maxItems": MAX_EDGES, "items": edge},
             "faults": {"type": "array", "maxItems": MAX_FAULTS, "items": fault_schema()},
             "run": props_schema(RUN_PROPS),
+            "playbooks": playbooks_schema(),
         },
     }

@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 
 from apps.topology.faults import FAULT_TYPES
 from apps.topology.kinds import KINDS
+from apps.topology.playbooks import check_playbooks
 from apps.topology.schema import build_schema
 
 MAX_DOCUMENT_BYTES = 1_000_000
@@ -173,6 +174,8 @@ def _message(error: ValidationError) -> str:
             return "must not be empty" if value == 1 else f"must be at least {value} characters"
         case "maxItems":
             return f"must have at most {value} items (got {len(instance)})"
+        case "minItems":
+            return f"must have at least {value} item{'' if value == 1 else 's'} (got {len(instance)})"
         case "enum":
             return f"must be one of {', '.join(map(str, value))} (got {_short(instance)})"
         case "const":
@@ -247,6 +250,7 @@ class _SemanticCheck:
         self.problems: list[Problem] = []
         self.node_by_id: dict[str, dict[str, Any]] = {}
         self.edge_by_id: dict[str, dict[str, Any]] = {}
+        self.duration_s: float = (document.get("run") or {}).get("duration_s", 30)
 
     def error(self, path: str, message: str, target: str | None = None) -> None:
         self.problems.append(Problem(path, message, "error", target))
@@ -261,6 +265,7 @@ class _SemanticCheck:
         self.check_targets()
         self.check_sync_cycles()
         self.check_faults()
+        self.check_playbooks()
         self.check_names()
         return self.problems
 
@@ -397,45 +402,52 @@ class _SemanticCheck:
                     stack.append((child, 0))
 
     def check_faults(self) -> None:
-        duration = (self.doc.get("run") or {}).get("duration_s", 30)
         for index, fault in enumerate(self.doc.get("faults") or []):
             base = f"$.faults[{index}]"
-            fault_type = FAULT_TYPES[fault["action"]]
-            target_id = fault["target"]
-            if fault_type.target == "edge":
-                if target_id not in self.edge_by_id:
-                    self.error(
-                        f"{base}.target", f"{fault_type.label.lower()} needs an edge id; {target_id!r} is not one"
-                    )
-            else:
-                node = self.node_by_id.get(target_id)
-                if node is None:
-                    self.error(f"{base}.target", f"no node has id {target_id!r}")
-                elif fault_type.target_kinds and node["kind"] not in fault_type.target_kinds:
-                    kinds = ", ".join(fault_type.target_kinds)
-                    self.error(
-                        f"{base}.target",
-                        f"{fault_type.label.lower()} applies to {kinds}, not to a {node['kind']}",
-                        target_id,
-                    )
-            if fault_type.param and fault_type.param != "instance" and fault_type.param not in fault:
-                self.error(base, f"{fault_type.label.lower()} needs {fault_type.param!r}")
-            if fault["at_s"] >= duration:
-                self.warn(f"{base}.at_s", f"fires at {fault['at_s']} s, after the run ends ({duration} s)")
-            elif fault["at_s"] + fault.get("duration_s", 0) > duration:
-                self.warn(f"{base}.duration_s", f"is undone after the run ends ({duration} s)")
+            self.check_fault(base, fault, fault["at_s"], f"{base}.at_s")
+
+    def check_fault(self, base: str, fault: dict[str, Any], at_s: float | None, at_path: str | None) -> None:
+        """One fault, scheduled (`at_s`) or fired by a playbook step (at the step's `at_s`, or
+        None when the step waits for the instructor). `at_path` is where a fault that fires
+        after the run's end is reported (None: the caller reports it)."""
+        fault_type = FAULT_TYPES[fault["action"]]
+        target_id = fault["target"]
+        if fault_type.target == "edge":
+            if target_id not in self.edge_by_id:
+                self.error(f"{base}.target", f"{fault_type.label.lower()} needs an edge id; {target_id!r} is not one")
+        else:
             node = self.node_by_id.get(target_id)
-            if node is not None and "instance" in fault:
-                props = node.get("props") or {}
-                count = props.get("replicas", 1) + props.get("standby", 0)
-                if node["kind"] == "database":
-                    count = 1 + props.get("replicas", 1)
-                if fault["instance"] >= count:
-                    self.error(f"{base}.instance", f"{target_id!r} has instances 0 to {count - 1}", target_id)
-            if node is not None and fault["action"] in ("stop_consumer", "start_consumer"):
-                feeds = [e for e in self.edges if e["to"] == target_id and self.is_messaging(e)]
-                if not feeds:
-                    self.warn(f"{base}.target", f"{target_id!r} consumes from no queue or bus", target_id)
+            if node is None:
+                self.error(f"{base}.target", f"no node has id {target_id!r}")
+            elif fault_type.target_kinds and node["kind"] not in fault_type.target_kinds:
+                kinds = ", ".join(fault_type.target_kinds)
+                self.error(
+                    f"{base}.target",
+                    f"{fault_type.label.lower()} applies to {kinds}, not to a {node['kind']}",
+                    target_id,
+                )
+        if fault_type.param and fault_type.param != "instance" and fault_type.param not in fault:
+            self.error(base, f"{fault_type.label.lower()} needs {fault_type.param!r}")
+        if at_s is not None and at_s >= self.duration_s:
+            if at_path is not None:
+                self.warn(at_path, f"fires at {at_s} s, after the run ends ({self.duration_s} s)")
+        elif at_s is not None and at_s + fault.get("duration_s", 0) > self.duration_s:
+            self.warn(f"{base}.duration_s", f"is undone after the run ends ({self.duration_s} s)")
+        node = self.node_by_id.get(target_id)
+        if node is not None and "instance" in fault:
+            props = node.get("props") or {}
+            count = props.get("replicas", 1) + props.get("standby", 0)
+            if node["kind"] == "database":
+                count = 1 + props.get("replicas", 1)
+            if fault["instance"] >= count:
+                self.error(f"{base}.instance", f"{target_id!r} has instances 0 to {count - 1}", target_id)
+        if node is not None and fault["action"] in ("stop_consumer", "start_consumer"):
+            feeds = [e for e in self.edges if e["to"] == target_id and self.is_messaging(e)]
+            if not feeds:
+                self.warn(f"{base}.target", f"{target_id!r} consumes from no queue or bus", target_id)
+
+    def check_playbooks(self) -> None:
+        check_playbooks(self, self.doc.get("playbooks") or [])
 
     def check_names(self) -> None:
         """Names that do not line up: publishers without events, filters nobody sends."""

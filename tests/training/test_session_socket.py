@@ -1,0 +1,168 @@
+"""The session's websocket: roles, the instructor's view and laser reaching participants,
+presence, and refusals (docs/api.md, "Session stream")."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+
+from playground.asgi import application
+from tests.training.helpers import Member, join, queued_document, start_session
+
+pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = [(b"origin", b"http://localhost")]
+AREA = {"x": 10, "y": 20, "width": 800, "height": 450}
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer() -> Iterator[None]:
+    """A channel layer per test: each test body runs on an event loop of its own."""
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
+def socket(code: str, query: str = "") -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, f"/ws/sessions/{code}/{query}", headers=ORIGIN)
+
+
+async def until(member: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
+    """The next message of this type (state messages come and go between)."""
+    while True:
+        message = json.loads(await member.receive_from(timeout=timeout))
+        if message["type"] == kind:
+            return message
+
+
+def run(test: Any) -> Any:
+    return async_to_sync(test)()
+
+
+def test_the_instructor_moves_everyones_view_and_laser() -> None:
+    _instructor, session = start_session(queued_document())
+    code, secret = session["code"], session["instructor_secret"]
+    _, ada = join(code, "Ada")
+
+    async def body() -> tuple[dict[str, Any], ...]:
+        teacher = socket(code, f"?instructor={secret}")
+        student = socket(code, f"?token={ada['token']}")
+        assert (await teacher.connect())[0] and (await student.connect())[0]
+        teacher_hello = await until(teacher, "hello")
+        hello = await until(student, "hello")
+        await teacher.send_to(
+            text_data=json.dumps({"type": "view", "area": AREA, "selection": ["api"], "tab": "charts"})
+        )
+        view = await until(student, "view")
+        await teacher.send_to(text_data=json.dumps({"type": "laser", "x": 100.5, "y": 40}))
+        laser = await until(student, "laser")
+        await teacher.send_to(text_data=json.dumps({"type": "bring"}))
+        brought = await until(student, "view")
+        late = socket(code, f"?token={ada['token']}")  # a second tab joins late: it gets the last view
+        await late.connect()
+        late_hello = await until(late, "hello")
+        for member in (teacher, student, late):
+            await member.disconnect()
+        return teacher_hello, hello, view, laser, brought, late_hello
+
+    teacher_hello, hello, view, laser, brought, late_hello = run(body)
+    assert teacher_hello["role"] == "instructor"
+    assert hello["role"] == "participant" and hello["participant_id"] == ada["participant_id"]
+    assert hello["state"]["code"] == code
+    assert view["area"] == {"x": 10, "y": 20, "width": 800, "height": 450}
+    assert view["selection"] == ["api"] and view["tab"] == "charts" and view["bring"] == 0
+    assert (laser["x"], laser["y"]) == (100.5, 40)
+    assert brought["bring"] == 1 and brought["area"] == view["area"]
+    assert late_hello["view"]["bring"] == 1
+
+
+def test_presence_follows_the_connections() -> None:
+    _instructor, session = start_session(queued_document())
+    code = session["code"]
+    _, ada = join(code, "Ada")
+
+    async def body() -> None:
+        student = socket(code, f"?token={ada['token']}")
+        await student.connect()
+        await until(student, "hello")
+        await student.disconnect()
+
+    state = Member().get(f"/api/sessions/{code}/").json()
+    assert state["participants"][0]["present"] is False
+    run(body)
+    assert Member().get(f"/api/sessions/{code}/").json()["participants"][0]["present"] is False
+
+    async def stay() -> bool:
+        student = socket(code, f"?token={ada['token']}")
+        await student.connect()
+        await until(student, "hello")
+        present = await _present(code)
+        await student.disconnect()
+        return present
+
+    assert run(stay) is True
+
+
+async def _present(code: str) -> bool:
+    from channels.db import database_sync_to_async
+
+    state = await database_sync_to_async(lambda: Member().get(f"/api/sessions/{code}/").json())()
+    return bool(state["participants"][0]["present"])
+
+
+def test_participants_and_bad_messages_are_answered_with_errors_not_closed() -> None:
+    _instructor, session = start_session(queued_document())
+    code = session["code"]
+    _, ada = join(code, "Ada")
+
+    async def body() -> list[str]:
+        student = socket(code, f"?token={ada['token']}")
+        await student.connect()
+        await until(student, "hello")
+        errors = []
+        for frame in (
+            json.dumps({"type": "view", "area": AREA}),
+            "not json",
+            json.dumps({"type": "dance"}),
+            "x" * 9000,
+        ):
+            await student.send_to(text_data=frame)
+            errors.append((await until(student, "error"))["message"])
+        await student.send_to(bytes_data=b"\x00\x01")
+        errors.append((await until(student, "error"))["message"])
+        await student.disconnect()
+        return errors
+
+    errors = run(body)
+    assert "only the instructor" in errors[0]
+    assert "not JSON" in errors[1]
+    assert "unknown message type" in errors[2]
+    assert "at most 8192 bytes" in errors[3]
+    assert "not binary" in errors[4]
+
+
+def test_an_instructors_bad_view_is_refused_and_an_unknown_code_closed_4404() -> None:
+    _instructor, session = start_session(queued_document())
+    code, secret = session["code"], session["instructor_secret"]
+
+    async def body() -> tuple[str, Any]:
+        teacher = socket(code, f"?instructor={secret}")
+        await teacher.connect()
+        await until(teacher, "hello")
+        await teacher.send_to(
+            text_data=json.dumps({"type": "view", "area": {"x": 0, "y": 0, "width": -1, "height": 1}})
+        )
+        error = (await until(teacher, "error"))["message"]
+        await teacher.disconnect()
+        nobody = socket("ZZZZZZ")
+        await nobody.connect()
+        closed = await nobody.receive_output(timeout=5)
+        return error, closed
+
+    error, closed = run(body)
+    assert "width and height > 0" in error
+    assert closed == {"type": "websocket.close", "code": 4404}
