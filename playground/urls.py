@@ -28,6 +28,7 @@ urlpatterns = [
         scenarios.scenario_revision_restore_page,
         name="scenario-revision-restore",
     ),
+    path("templates/<slug:slug>/lesson/", training.template_lesson, name="template-lesson"),
     path("join/", training.enter_code, name="session-enter"),
     path("t/<str:code>/", training.session_page, name="session-page"),
     path("t/<str:code>/join/", training.session_join, name="session-join"),

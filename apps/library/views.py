@@ -18,6 +18,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "summary": render_markdown(template.description.split("\n\n")[0]),
             "nodes": len(template.document.get("nodes", [])),
             "faults": len(template.document.get("faults", [])),
+            "lesson": next((p.get("name", "") for p in template.document.get("playbooks") or []), ""),
         }
         for template in template_list()
     ]

@@ -41,6 +41,7 @@ class Session(models.Model):
         "training.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     instructor_connections = models.IntegerField(default=0)
+    solo = models.BooleanField(default=False, help_text="A lesson taken alone: the instructor is the one participant")
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

@@ -84,11 +84,11 @@ def _live(session: Session) -> None:
 # -- the session and its members -----------------------------------------------------------
 
 
-def session_start(*, scenario: Scenario) -> tuple[Session, str]:
+def session_start(*, scenario: Scenario, solo: bool = False) -> tuple[Session, str]:
     secret = new_token()
     for _ in range(5):  # a new code is unique all but always; retry the rare clash
         with transaction.atomic():
-            session = Session(scenario=scenario, instructor_secret_hash=hash_token(secret))
+            session = Session(scenario=scenario, instructor_secret_hash=hash_token(secret), solo=solo)
             if not Session.objects.filter(code=session.code).exists():
                 session.save()
                 record(session, "started", scenario=scenario.slug, name=scenario.name)

@@ -139,6 +139,7 @@ def session_state(session: Session) -> dict[str, Any]:
     return {
         "code": session.code,
         "status": session.status,
+        "solo": session.solo,
         "scenario": {"slug": session.scenario.slug, "name": session.scenario.name},
         "join_url": reverse("session-page", args=[session.code]),
         "report_url": reverse("session-report", args=[session.code]),

@@ -11,6 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.editor.context import editor_context
+from apps.library.selectors import template_get
+from apps.scenarios.ownership import remember_owner
+from apps.scenarios.services import scenario_create
 from apps.topology.validation import TopologyError
 from apps.training import services
 from apps.training.models import Session
@@ -49,6 +52,7 @@ def _session_config(request: HttpRequest, session: Session, *, role: str, partic
     return {
         "code": code,
         "role": role,
+        "solo": session.solo,
         "participant_id": participant.id if participant else None,
         "name": participant.name if participant else None,
         "stream_url": f"/ws/sessions/{code}/",
@@ -175,3 +179,20 @@ def session_report_export(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, "training/export.html", session_report(session=session))
     response["Content-Disposition"] = f'attachment; filename="session-{session.code}.html"'
     return response
+
+
+@require_POST
+def template_lesson(request: HttpRequest, slug: str) -> HttpResponse:
+    """Take a template's guided lesson alone: a copy of the template that is yours, and a
+    session where you are both the instructor and the one class member, its lesson loaded."""
+    template = template_get(slug=slug)
+    if template is None or not template.document.get("playbooks"):
+        raise Http404("No such lesson")
+    scenario, secret = scenario_create(document=template.document, template_slug=slug, note=f"Lesson from {slug}")
+    remember_owner(request, scenario, secret)
+    session, instructor_secret = services.session_start(scenario=scenario, solo=True)
+    _, token = services.participant_join(session=session, name="You")
+    remember_instructor(request, session, instructor_secret)
+    remember_participant(request, session, token)
+    services.playbook_load(session=session, name=template.document["playbooks"][0]["name"])
+    return redirect("session-instructor", code=session.code)
