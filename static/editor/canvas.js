@@ -1,7 +1,8 @@
 /**
  * The X6 graph: grid, panning and zooming, connection rules (ports, receives/sends), zones
  * as embedding parents, and the plugins for selection, snaplines, undo history, zone
- * resizing and export. Keeps each cell's look in step with its data.
+ * resizing and export. Keeps each cell's look in step with its data and with the semantic
+ * zoom's look (`setLook`, see semantic-zoom.js).
  */
 
 import { cellIds, nextEdgeId, nextSeq } from "./document.js";
@@ -28,7 +29,7 @@ const MIN_ZONE = { width: 200, height: 120 };
  * @param {HTMLElement} args.element the container (#canvas)
  * @param {object} args.options {X6, catalog, readOnly}
  * @param {object} [args.callbacks] unused; the graph's own events are the interface
- * @returns {{graph: object, kindOf: Function, isZone: Function, canConnect: Function, createCells: Function, refreshLook: Function, update: Function, destroy: Function}}
+ * @returns {{graph: object, kindOf: Function, isZone: Function, canConnect: Function, createCells: Function, refreshLook: Function, setLook: Function, update: Function, destroy: Function}}
  */
 export function createCanvas({ element, options }) {
   const { X6, catalog, readOnly } = options;
@@ -144,11 +145,14 @@ export function createCanvas({ element, options }) {
   }
   graph.use(new X6.Export());
 
+  /** The semantic zoom's look of the nodes: {far, labelSize}. */
+  let look = { far: false };
+
   /** Recompute a cell's look (label, icon, edge style) from its data. */
   function refreshLook(cell) {
     const data = cell.getData() || {};
     if (cell.isNode()) {
-      cell.setAttrs(nodeLookAttrs(catalog, data.kind, data.label, cell.getSize().width), { ignoreHistory: true });
+      cell.setAttrs(nodeLookAttrs(catalog, data.kind, data.label, cell.getSize().width, look), { ignoreHistory: true });
       return;
     }
     const source = cell.getSourceCell();
@@ -162,8 +166,23 @@ export function createCanvas({ element, options }) {
     return metadata.map((item) => (item.shape === EDGE_SHAPE ? graph.createEdge(item) : graph.createNode(item)));
   }
 
+  /** Draw every node in a new look (the semantic zoom changed it). */
+  function setLook(next) {
+    look = next;
+    for (const node of graph.getNodes()) refreshLook(node);
+  }
+
   function onDataChanged({ cell }) {
     refreshLook(cell);
+  }
+
+  /** Cells arrive in the near look (document.js) or in a copied one: they take the current look. */
+  function onNodeAdded({ node }) {
+    if (look.far || node.getAttrByPath("label/textAnchor") === "middle") refreshLook(node);
+  }
+
+  function onReset() {
+    if (look.far) setLook(look);
   }
 
   /** A new connection ends on nodes, not ports, exactly as a reloaded document would draw it. */
@@ -196,6 +215,8 @@ export function createCanvas({ element, options }) {
   graph.on("edge:connected", onEdgeConnected);
   graph.on("node:change:size", onNodeSizeChanged);
   graph.on("node:resized", onNodeResized);
+  graph.on("node:added", onNodeAdded);
+  graph.on("model:reseted", onReset);
 
   return {
     graph,
@@ -204,6 +225,7 @@ export function createCanvas({ element, options }) {
     canConnect,
     createCells,
     refreshLook,
+    setLook,
     update() {},
     destroy() {
       graph.off("cell:change:data", onDataChanged);
@@ -211,6 +233,8 @@ export function createCanvas({ element, options }) {
       graph.off("edge:connected", onEdgeConnected);
       graph.off("node:change:size", onNodeSizeChanged);
       graph.off("node:resized", onNodeResized);
+      graph.off("node:added", onNodeAdded);
+      graph.off("model:reseted", onReset);
       graph.dispose();
     },
   };

@@ -13,6 +13,7 @@ import { baseOf, cloneJSON, fromGraph, toCells } from "./document.js";
 import { createEditCommands } from "./edit-commands.js";
 import { emit } from "./events.js";
 import { createExporter } from "./exporting.js";
+import { createHeadlineStrip } from "./headline-strip.js";
 import { createHelpOverlay } from "./help-overlay.js";
 import { createImporter } from "./importing.js";
 import { createKindCatalog } from "./kinds.js";
@@ -21,10 +22,12 @@ import { createMinimap } from "./minimap.js";
 import { createPalette } from "./palette.js";
 import { createPanelApply } from "./panel-apply.js";
 import { createPropertyPanel } from "./panel.js";
+import { createPresentation } from "./presentation.js";
 import { createProblemMarks } from "./problem-marks.js";
 import { createProblemsPanel } from "./problems.js";
 import { createSaveControl } from "./save.js";
 import { createScenarioHeader } from "./scenario-header.js";
+import { createSemanticZoom } from "./semantic-zoom.js";
 import { Z_NODE, Z_ZONE } from "./shapes.js";
 import { createShortcuts } from "./shortcuts.js";
 import { createToolbar } from "./toolbar.js";
@@ -56,11 +59,19 @@ export function startEditor() {
 
   const canvas = createCanvas({ element: $("#canvas"), options: { X6, catalog, readOnly: !editing } });
   const { graph, isZone, kindOf, createCells } = canvas;
+  const semanticZoom = createSemanticZoom({
+    element: $("#editor"),
+    options: { graph },
+    callbacks: { onChange: (look) => canvas.setLook(look) },
+  });
   const selection = graph.getPlugin("selection");
   const getDocument = () => fromGraph(graph, meta, catalog);
 
   const marks = createCellMarks({ options: { graph } });
-  const viewport = createViewport({ element: $("#zoom-level"), options: { graph } });
+  const viewport = createViewport({
+    element: $("#zoom-level"),
+    options: { graph, isZone, floating: () => [$("#minimap")] },
+  });
   const problemMarks = createProblemMarks({ element: $("#canvas-stage"), options: { graph, marks } });
   let problems = [];
 
@@ -221,6 +232,16 @@ export function startEditor() {
   // --- actions: toolbar buttons and shortcuts --------------------------------------------
 
   const exporter = createExporter({ options: { graph, slug: config.slug, getDocument } });
+  const presentation = createPresentation({
+    element: $("#editor"),
+    options: { toolbar: $("#editor-toolbar"), before: $("#btn-help") },
+    callbacks: {
+      onChange() {
+        viewport.fit();
+        semanticZoom.refresh();
+      },
+    },
+  });
   const help = createHelpOverlay({ element: $("#help-dialog"), options: { mode } });
   const importer = editing
     ? createImporter({
@@ -297,6 +318,7 @@ export function startEditor() {
     exportJson: () => exporter.json(),
     import: unlessLive(() => importer?.open()),
     help: () => help.toggle(),
+    present: () => presentation.toggle(),
     copyShareLink,
   };
   toolbar = createToolbar({ element: $("#editor-toolbar"), options: { actions } });
@@ -342,6 +364,8 @@ export function startEditor() {
     setLiveMode,
     isLive: () => liveMode,
     getProblems: () => problems,
+    setPresenting: (on) => presentation.set(on),
+    isPresenting: () => presentation.isOn(),
     validate: () => validation.validateNow(getDocument()),
     save: () => (save ? save.save() : Promise.resolve(false)),
     isDirty: () => Boolean(save?.isDirty()),
@@ -357,6 +381,7 @@ export function startEditor() {
   };
   window.playgroundEditor = api;
   if (window.uPlot && $("#live-dock")) {
+    createHeadlineStrip({ element: $("#live-dock") });
     api.live = createLiveView({
       options: {
         editor: api,

@@ -10,6 +10,8 @@
  * - `editor:saved`     {slug, revision, saved_at}
  * - `editor:loaded`    {document, source}    a document replaced the canvas (page, import, api)
  * - `editor:imported`  {fileName}            "Open JSON…" loaded a file
+ * - `editor:presenting` {presenting}         presentation mode was turned on or off
+ * - `live:drawn`       {frame}               the live canvas drew a run's frame (null: cleared)
  */
 
 /** Dispatch one editor event on `document`. */

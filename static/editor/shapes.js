@@ -236,21 +236,95 @@ export function fitText(text, maxWidth, font) {
   return `${text.slice(0, low).trimEnd()}…`;
 }
 
-/** The attrs that show a node's kind and label (a zone's title fits the zone's width). */
-export function nodeLookAttrs(catalog, kindName, label, width = NODE_SIZE.width) {
+/**
+ * Break a text into at most `maxLines` lines that fit a width in a font, at spaces (a word
+ * wider than the line is cut with an ellipsis, as is the last line when text is left over).
+ */
+export function wrapText(text, maxWidth, font, maxLines = 2) {
+  if (typeof document === "undefined") return [text];
+  measuringContext ??= document.createElement("canvas").getContext("2d");
+  measuringContext.font = font;
+  const fits = (line) => measuringContext.measureText(line).width <= maxWidth;
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines = [];
+  let line = "";
+  let index = 0;
+  while (index < words.length) {
+    const candidate = line ? `${line} ${words[index]}` : words[index];
+    if (fits(candidate)) {
+      line = candidate;
+      index += 1;
+      continue;
+    }
+    if (!line) {
+      line = fitText(words[index], maxWidth, font); // one word wider than a line
+      index += 1;
+    }
+    lines.push(line);
+    line = "";
+    if (lines.length === maxLines) break;
+  }
+  if (line) lines.push(line);
+  if (index < words.length) {
+    const last = lines.length - 1;
+    lines[last] = fitText([lines[last], ...words.slice(index)].join(" "), maxWidth, font);
+  }
+  return lines.length ? lines : [""];
+}
+
+/**
+ * The attrs that show a node's kind and label (a zone's title fits the zone's width).
+ * `look` is the semantic zoom's (semantic-zoom.js): in the far look a node shows only its
+ * label, large, centred and wrapped on two lines, with its kind's colour as the border; a
+ * zone's title grows the same way.
+ */
+export function nodeLookAttrs(catalog, kindName, label, width = NODE_SIZE.width, look = { far: false }) {
   const kind = catalog.get(kindName);
   const text = label || kind.label;
+  const far = Boolean(look?.far);
   if (kind.is_group) {
+    const size = far ? look.labelSize : 12;
     return {
-      icon: { d: kind.icon, stroke: kind.color },
-      label: { text: fitText(text, Math.max(width - 48, 40), `600 12px ${FONT}`) },
+      icon: { d: kind.icon, stroke: kind.color, display: far ? "none" : "inline" },
+      label: {
+        text: fitText(text, Math.max(width - (far ? 24 : 48), 40), `600 ${size}px ${FONT}`),
+        x: far ? 12 : 34,
+        y: far ? Math.round(size * 0.8) + 4 : 18,
+        fontSize: size,
+      },
+    };
+  }
+  const kindText = kind.unknown ? `${kind.label} (unknown kind)` : kind.label;
+  if (far) {
+    const { width: nodeWidth, height } = NODE_SIZE;
+    return {
+      body: { stroke: kind.color, strokeWidth: 2 },
+      iconBg: { fill: kind.color, display: "none" },
+      icon: { d: kind.icon, stroke: kind.color, display: "none" },
+      label: {
+        text: wrapText(text, nodeWidth - 14, `600 ${look.labelSize}px ${FONT}`, 2).join("\n"),
+        x: nodeWidth / 2,
+        y: height / 2,
+        fontSize: look.labelSize,
+        lineHeight: String(Math.round(look.labelSize * 1.05 * 10) / 10),
+        textAnchor: "middle",
+      },
+      kindLabel: { text: kindText, display: "none" },
     };
   }
   return {
-    iconBg: { fill: kind.color },
-    icon: { d: kind.icon, stroke: kind.color },
-    label: { text: fitText(text, NODE_SIZE.width - 60, `600 12.5px ${FONT}`) },
-    kindLabel: { text: kind.unknown ? `${kind.label} (unknown kind)` : kind.label },
+    body: { stroke: LINE, strokeWidth: 1 },
+    iconBg: { fill: kind.color, display: "inline" },
+    icon: { d: kind.icon, stroke: kind.color, display: "inline" },
+    label: {
+      text: fitText(text, NODE_SIZE.width - 60, `600 12.5px ${FONT}`),
+      x: 52,
+      y: 22,
+      fontSize: 12.5,
+      lineHeight: null,
+      textAnchor: "start",
+    },
+    kindLabel: { text: kindText, display: "inline" },
   };
 }
 

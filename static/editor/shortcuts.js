@@ -25,6 +25,7 @@ export const SHORTCUTS = [
   { keys: ["=", "+"], label: "Zoom in", action: "zoomIn" },
   { keys: ["-"], label: "Zoom out", action: "zoomOut" },
   { keys: ["0"], label: "Zoom to 100%", action: "zoomReset" },
+  { keys: ["p"], label: "Presentation mode (for a projector)", action: "present" },
   { keys: ["l"], label: "Auto-layout", action: "layout", edit: true },
   { keys: ["mod+o"], label: "Open a JSON file", action: "import", edit: true },
   { keys: ["?"], label: "Show or hide this help", action: "help" },

@@ -3,7 +3,7 @@
  * SVG layer inside its viewport, so panning and zooming move them with the cells).
  *
  * - per node a badge above it: requests/s, p95, errors, in flight and the waiting line
- *   (or "stopped" / "down");
+ *   (or "consumer stopped" / "down");
  * - instance health dots inside the node (green alive, red dead, grey standby; a standby that
  *   serves traffic, put in rotation by a load balancer, is green with a dark ring);
  * - a back-pressure bar under nodes with a waiting line (green, amber, red by depth);
@@ -12,16 +12,40 @@
  *
  * Each node or edge gets its elements once; a frame only changes attributes and text, so the
  * layer never grows with the run. `clear()` removes the whole layer.
+ *
+ * Semantic zoom (see static/editor/semantic-zoom.js): the figures keep a readable size on
+ * screen (the editor's `--ap-min-text-px`) when the diagram is zoomed out. Each badge, depth
+ * figure and breaker pill is scaled by about 1 / zoom around the point that ties it to its
+ * cell (a badge: the middle of the node's top edge), with a cap; where the two-line badge
+ * would then crowd its neighbours it turns compact: one line, "requests/s · p95" (a queue's:
+ * "requests/s · n waiting"), errors added when there are some. Zooming
+ * redraws the last frame. Every frame drawn is announced as `live:drawn` {frame} (null once
+ * cleared), for the presentation mode's headline strip.
  */
 
+import { emit } from "../editor/events.js";
+import { minTextPx, nodeLook, textScale } from "../editor/semantic-zoom.js";
 import { formatCount, formatMs } from "./format.js";
 import { setAttrs, setText, svg } from "./svg.js";
 
 const MAX_DOTS = 10; // health dots shown per node (then "+n")
 const QUEUE_KINDS = new Set(["queue", "event_bus"]);
 const BADGE_HEIGHT = 30;
-const BADGE_CHAR_WIDTH = 6; // px per character of the badge's 10.5 px text, roughly
+const COMPACT_HEIGHT = 15;
+const BADGE_PX = 11; // the badge's text size at 100 % (live.css)
+const COMPACT_ABOVE = 1.3; // a two-line badge enlarged more than this would crowd its neighbours
+const BADGE_CHAR_WIDTH = 6.3; // px per character of the badge's 11 px text, roughly
 const BAR_HEIGHT = 6;
+const DEPTH_PX = 10;
+const BREAKER_PX = 9.5;
+const DOT_RADIUS = 3.6;
+
+/** An SVG transform scaling by `k` around the point (x, y). */
+function scaleAround(k, x, y) {
+  if (k === 1) return "";
+  const round = (value) => Math.round(value * 100) / 100;
+  return `matrix(${round(k)} 0 0 ${round(k)} ${round(x * (1 - k))} ${round(y * (1 - k))})`;
+}
 
 /** The colour level of a waiting line of this depth. */
 export function depthLevel(depth) {
@@ -57,6 +81,27 @@ export function createLiveCanvas({ options }) {
   const nodes = new Map();
   const edges = new Map();
   const marked = new Set(); // cell ids whose view has a live class
+  let lastFrame = null;
+  let redrawPending = 0;
+  /** This frame's enlargements (see `measureScales`). */
+  let scales = { badge: 1, compact: false, depth: 1, breaker: 1, dot: 1, far: false };
+
+  /** How much each kind of figure is enlarged at the current zoom. */
+  function measureScales() {
+    const zoom = graph.zoom();
+    const minPx = minTextPx(graph.container);
+    const full = textScale(zoom, BADGE_PX, minPx);
+    const compact = full > COMPACT_ABOVE;
+    scales = {
+      badge: full,
+      compact,
+      depth: textScale(zoom, DEPTH_PX, minPx),
+      breaker: textScale(zoom, BREAKER_PX, minPx - 1),
+      dot: textScale(zoom, DOT_RADIUS * 2, 6, 1.6),
+      far: nodeLook(zoom, minPx).far, // the node's label fills it: the dots sit on its border
+    };
+    root.dataset.compact = String(compact);
+  }
 
   function attach() {
     if (!root.isConnected) graph.view.overlay.append(root);
@@ -100,59 +145,88 @@ export function createLiveCanvas({ options }) {
   function drawHealth(parts, box, nodeFrame) {
     const instances = Object.entries(nodeFrame.instances || {});
     const shown = instances.slice(0, MAX_DOTS);
-    while (parts.dots.childElementCount < shown.length) svg("circle", { r: 3.6 }, parts.dots);
+    while (parts.dots.childElementCount < shown.length) svg("circle", { r: DOT_RADIUS }, parts.dots);
     while (parts.dots.childElementCount > shown.length) parts.dots.lastChild.remove();
-    const right = box.x + box.width - 10;
-    const y = box.y + box.height - 8;
+    const radius = DOT_RADIUS * scales.dot;
+    const step = radius * 2 + 2.8;
+    const right = box.x + box.width - 6 - radius;
+    const y = scales.far ? box.y + box.height : box.y + box.height - 4.4 - radius;
     shown.forEach(([name, instance], index) => {
       const state = !instance.alive ? "dead" : instance.standby ? "standby" : "alive";
       const serving = state === "standby" && (instance.rps || 0) > 0;
       setAttrs(parts.dots.children[index], {
-        cx: right - (shown.length - 1 - index) * 10,
+        cx: right - (shown.length - 1 - index) * step,
         cy: y,
+        r: Math.round(radius * 100) / 100,
         class: `live-dot live-dot-${state}${serving ? " live-dot-serving" : ""}`,
         "data-instance": name,
       });
     });
     const hidden = instances.length - shown.length;
     setText(parts.more, hidden > 0 ? `+${hidden}` : "");
-    setAttrs(parts.more, { x: right - shown.length * 10 - 2, y: y + 3.5 });
+    setAttrs(parts.more, { x: right - shown.length * step - 2, y: y + 3.5 });
   }
 
-  function drawBadge(parts, box, nodeFrame) {
-    let main;
-    let state = "ok";
-    if (nodeFrame.down || allDown(nodeFrame)) {
-      main = "down";
-      state = "down";
-    } else if (nodeFrame.stopped) {
-      main = "consumer stopped";
-      state = "stopped";
-    } else {
-      const p95 = nodeFrame.p95 === undefined ? "p95 –" : `p95 ${formatMs(nodeFrame.p95)}`;
-      main = `${formatCount(nodeFrame.rps ?? 0)}/s · ${p95}`;
-    }
+  /**
+   * The badge's text: two lines, or one in the compact badge: requests/s and p95, or for a
+   * queue or bus (whose p95 is its consumers') requests/s and its waiting line.
+   */
+  function badgeText(nodeFrame, compact, kind) {
+    const down = nodeFrame.down || allDown(nodeFrame);
+    let state = down ? "down" : nodeFrame.stopped ? "stopped" : "ok";
     if (state === "ok" && (nodeFrame.errors_per_s || 0) > 0) state = "errors";
     const errors = nodeFrame.errors_per_s ? `${formatCount(nodeFrame.errors_per_s)} err/s` : `${formatCount(nodeFrame.errors ?? 0)} err`;
+    if (compact) {
+      const rps = nodeFrame.rps ?? 0;
+      const second = QUEUE_KINDS.has(kind) ? `${formatCount(nodeFrame.depth ?? 0)} waiting` : formatMs(nodeFrame.p95);
+      const figures = `${formatCount(rps >= 0.95 ? Math.round(rps) : rps)}/s · ${second}`; // whole rates: narrower
+      const main = state === "down" ? "down" : state === "stopped" ? "consumer stopped" : state === "errors" ? `${figures} · ${errors}` : figures;
+      return { state, main, sub: "" };
+    }
+    let main;
+    if (state === "down") main = "down";
+    else if (state === "stopped") main = "consumer stopped";
+    else main = `${formatCount(nodeFrame.rps ?? 0)}/s · ${nodeFrame.p95 === undefined ? "p95 –" : `p95 ${formatMs(nodeFrame.p95)}`}`;
     const sub = `${errors} · ${formatCount(nodeFrame.busy ?? 0)} in flight · ${formatCount(nodeFrame.depth ?? 0)} waiting`;
+    return { state, main, sub };
+  }
+
+  /**
+   * The width of the badge's text. Measured only when a line has more characters than ever
+   * before in this form and state (measuring forces a layout), so a badge only grows while its
+   * state lasts and does not twitch as the figures change length.
+   */
+  function textWidth(parts, form, main, sub) {
+    const seen = (parts.measured ||= {})[form] || { chars: 0, width: 0 };
+    const chars = Math.max(main.length, sub.length);
+    if (chars > seen.chars) {
+      const measured = Math.max(parts.line1.getComputedTextLength(), sub ? parts.line2.getComputedTextLength() : 0);
+      parts.measured[form] = { chars, width: Math.max(seen.width, measured || chars * BADGE_CHAR_WIDTH) };
+    }
+    return parts.measured[form].width;
+  }
+
+  function drawBadge(parts, box, nodeFrame, kind) {
+    const { compact } = scales;
+    const { state, main, sub } = badgeText(nodeFrame, compact, kind);
     setText(parts.line1, main);
     setText(parts.line2, sub);
-    // As wide as the node or the longer line. The text is measured only when a line has more
-    // characters than ever before (measuring forces a layout), so the badge only grows during
-    // a run and does not twitch as the figures change length.
-    const chars = Math.max(main.length, sub.length);
-    if (chars > (parts.measuredChars || 0)) {
-      parts.measuredChars = chars;
-      const measured = Math.max(parts.line1.getComputedTextLength(), parts.line2.getComputedTextLength());
-      parts.textWidth = Math.max(parts.textWidth || 0, measured || chars * BADGE_CHAR_WIDTH);
-    }
-    const width = Math.max(box.width, 150, parts.textWidth + 16);
-    const x = box.x + (box.width - width) / 2;
-    const y = box.y - BADGE_HEIGHT - 6;
-    setAttrs(parts.badgeBox, { x, y, width });
-    setAttrs(parts.line1, { x: x + width / 2, y: y + 11 });
-    setAttrs(parts.line2, { x: x + width / 2, y: y + 23 });
-    setAttrs(parts.badge, { class: `live-badge live-badge-${state}` });
+    setAttrs(parts.line2, { display: compact ? "none" : "inline" });
+    const measured = textWidth(parts, `${compact ? "compact" : "full"}-${state}`, main, sub);
+    // The full badge is as wide as the node or its longer line; the compact one as its line.
+    const width = compact ? measured + 8 : Math.max(box.width, 150, measured + 16);
+    const height = compact ? COMPACT_HEIGHT : BADGE_HEIGHT;
+    const centre = box.x + box.width / 2;
+    const bottom = box.y - 3; // the badge stands on this point (and grows from it)
+    const x = centre - width / 2;
+    const y = bottom - height;
+    setAttrs(parts.badgeBox, { x, y, width, height });
+    setAttrs(parts.line1, { x: centre, y: y + (compact ? 11.2 : 12) });
+    setAttrs(parts.line2, { x: centre, y: y + 24.5 });
+    setAttrs(parts.badge, {
+      class: `live-badge live-badge-${state}${compact ? " live-badge-compact" : ""}`,
+      transform: scaleAround(scales.badge, centre, bottom),
+    });
   }
 
   function drawPressure(parts, box, nodeFrame, kind) {
@@ -163,10 +237,15 @@ export function createLiveCanvas({ options }) {
     if (!show) return;
     const y = box.y + box.height + 5;
     const width = box.width;
-    setAttrs(parts.track, { x: box.x, y, width });
-    setAttrs(parts.fill, { x: box.x, y, width: Math.max(depth > 0 ? 4 : 0, width * depthShare(depth)) });
+    const height = BAR_HEIGHT * Math.min(1.5, scales.depth);
+    setAttrs(parts.track, { x: box.x, y, width, height });
+    setAttrs(parts.fill, { x: box.x, y, width: Math.max(depth > 0 ? 4 : 0, width * depthShare(depth)), height });
     setText(parts.depthText, `${formatCount(depth)} waiting`);
-    setAttrs(parts.depthText, { x: box.x + width, y: y + BAR_HEIGHT + 11 });
+    const right = box.x + width;
+    const top = y + height + 1;
+    // A compact queue badge tells the waiting line itself.
+    const told = scales.compact && QUEUE_KINDS.has(kind);
+    setAttrs(parts.depthText, { x: right, y: top + 10, transform: scaleAround(scales.depth, right, top), display: told ? "none" : "inline" });
   }
 
   function drawNode(cell, nodeFrame) {
@@ -174,7 +253,7 @@ export function createLiveCanvas({ options }) {
     const box = cell.getBBox();
     const kind = cell.getData()?.kind;
     setAttrs(parts.group, { display: "inline" });
-    drawBadge(parts, box, nodeFrame);
+    drawBadge(parts, box, nodeFrame, kind);
     drawHealth(parts, box, nodeFrame);
     drawPressure(parts, box, nodeFrame, kind);
     markView(cell, "ap-live-down", nodeFrame.down === true || allDown(nodeFrame));
@@ -195,7 +274,11 @@ export function createLiveCanvas({ options }) {
     if (!point) return;
     const label = state === "half_open" ? "half-open" : state;
     const width = label.length * 6.2 + 16;
-    setAttrs(parts.group, { display: "inline", class: `live-edge live-breaker-${state}` });
+    setAttrs(parts.group, {
+      display: "inline",
+      class: `live-edge live-breaker-${state}`,
+      transform: scaleAround(scales.breaker, point.x, point.y),
+    });
     setAttrs(parts.pill, { x: point.x - width / 2, y: point.y - 8, width });
     setAttrs(parts.text, { x: point.x, y: point.y + 3.5 });
     setText(parts.text, label);
@@ -213,9 +296,10 @@ export function createLiveCanvas({ options }) {
     }
   }
 
-  /** Draw one frame (only the newest frame is given: see latest-frame.js). */
-  function update(frame) {
+  /** Draw a frame at the current zoom. */
+  function draw(frame) {
     attach();
+    measureScales();
     const frameNodes = frame.nodes || {};
     for (const cell of graph.getNodes()) {
       if (isZone(cell)) continue;
@@ -230,7 +314,28 @@ export function createLiveCanvas({ options }) {
     root.dataset.status = frame.status || "";
   }
 
+  /** Draw one frame (only the newest frame is given: see latest-frame.js). */
+  function update(frame) {
+    lastFrame = frame;
+    draw(frame);
+    emit("live:drawn", { frame });
+  }
+
+  /** The zoom (or the minimum text size) changed: draw the last frame again, once. */
+  function redraw() {
+    if (redrawPending) return;
+    redrawPending = requestAnimationFrame(() => {
+      redrawPending = 0;
+      if (lastFrame && root.isConnected) draw(lastFrame);
+    });
+  }
+
+  graph.on("scale", redraw);
+  document.addEventListener("editor:presenting", redraw);
+
   function clear() {
+    lastFrame = null;
+    emit("live:drawn", { frame: null });
     root.remove();
     for (const parts of [...nodes.values(), ...edges.values()]) parts.group.remove();
     nodes.clear();
@@ -247,6 +352,11 @@ export function createLiveCanvas({ options }) {
   return {
     update,
     clear,
-    destroy: clear,
+    destroy() {
+      clear();
+      cancelAnimationFrame(redrawPending);
+      graph.off("scale", redraw);
+      document.removeEventListener("editor:presenting", redraw);
+    },
   };
 }

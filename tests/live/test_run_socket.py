@@ -212,3 +212,23 @@ def test_a_real_run_streams_until_it_ends(fleet: Fleet) -> None:
     row = Run.objects.get(pk=started.id)
     assert row.status == "finished" and row.summary is not None
     assert row.summary["requests"]["created"] == frames[-1]["requests"]["created"]
+
+
+def test_a_max_run_never_shows_a_time_past_its_last_event(fleet: Fleet) -> None:
+    """At max, once everything is applied the run's clock has no ceiling: its frames must still
+    show the run time of what happened (the end of traffic, or the last event of the drain)."""
+    scenario, _ = scenario_create(document=tiny(duration_s=2))
+    started = run_start(scenario=scenario, speed="max")
+
+    async def scenario_test() -> list[dict[str, Any]]:
+        socket = connect(started.id)
+        await socket.connect()
+        frames = [await socket.receive_json_from(timeout=10)]
+        while frames[-1]["status"] not in ("finished", "stopped", "failed"):
+            frames.append(await socket.receive_json_from(timeout=30))
+        await socket.disconnect()
+        return frames
+
+    times = [frame["t"] for frame in run(scenario_test) if "t" in frame]
+    assert max(times) >= 2.0
+    assert max(times) < 3.0, times  # the tiny run's last request ends well within a second

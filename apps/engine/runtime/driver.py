@@ -379,12 +379,15 @@ class Driver:
         pipe = self.r.pipeline(transaction=False)
         pipe.hgetall(keys.stats(self.run))
         pipe.hgetall(keys.depths(self.run))
-        pipe.hmget(keys.clock(self.run), "applied", "t")
+        pipe.hmget(keys.clock(self.run), "applied", "last")
         if at_ms is not None:
             for node_id in self.plan.nodes:
                 pipe.get(keys.node(self.run, node_id))
         stats_raw, depths_raw, clock, *moment = pipe.execute()
-        applied_s = float(clock[0] or 0) / 1000.0 if at_ms is None else at_ms / 1000.0
+        applied_ms = float(clock[0] or 0)
+        if applied_ms >= HORIZON_NONE:  # nothing left to apply: the run's time is its last event's
+            applied_ms = max(float(clock[1] or 0), self.end_ms)
+        applied_s = applied_ms / 1000.0 if at_ms is None else at_ms / 1000.0
         # The run may be up to LEAD_S ahead of its paced clock: that is borrowed, not speed. So
         # a paced run is measured by its paced clock, at the wall time that clock was set.
         if self.speed is None or self.pace.last_wall is None:
