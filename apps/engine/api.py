@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from apps.engine.models import Run
 from apps.engine.selectors import run_get, run_list, run_summary
 from apps.engine.services import RunRefused, fault_fire, run_start, run_stop
+from apps.scenarios.models import Scenario
 from apps.scenarios.ownership import is_owner
 from apps.scenarios.selectors import scenario_get
 from apps.topology.http import api_methods, error, error_response, json_ok, read_json
@@ -54,6 +55,16 @@ def _started(run: Run) -> dict[str, Any]:
     }
 
 
+def runs_listed(scenario: Scenario) -> JsonResponse:
+    """The scenario's latest runs, newest first."""
+    return json_ok(
+        [
+            {**_started(run), "created_at": run.created_at.isoformat(), "revision": run.revision}
+            for run in run_list(scenario=scenario)
+        ]
+    )
+
+
 @csrf_exempt  # authenticated by the X-Edit-Secret header, or by session + CSRF (ownership.is_owner)
 @api_methods("GET", "POST")
 def scenario_runs(request: HttpRequest, slug: str) -> JsonResponse:
@@ -61,12 +72,7 @@ def scenario_runs(request: HttpRequest, slug: str) -> JsonResponse:
     if scenario is None:
         return error(f"no scenario {slug!r}", status=404)
     if request.method == "GET":
-        return json_ok(
-            [
-                {**_started(run), "created_at": run.created_at.isoformat(), "revision": run.revision}
-                for run in run_list(scenario=scenario)
-            ]
-        )
+        return runs_listed(scenario)
     if not is_owner(request, scenario):
         return forbidden("starting a run")
     body, failure = _optional_json(request)

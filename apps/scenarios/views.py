@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.editor.context import editor_context
@@ -28,6 +29,7 @@ def _open_editor(request: HttpRequest, scenario: Scenario, secret: str) -> HttpR
 
 
 @require_GET
+@xframe_options_sameorigin  # a training session shows a participant's copy in a frame
 def scenario_view(request: HttpRequest, slug: str) -> HttpResponse:
     scenario = _scenario_or_404(slug)
     context = editor_context(request, scenario=scenario, mode="view")

@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.engine.api import START_FIELDS, _optional_json, _refused, _started
+from apps.engine.api import START_FIELDS, _optional_json, _refused, _started, runs_listed
 from apps.engine.services import RunRefused
 from apps.scenarios.ownership import is_owner, remember_owner
 from apps.scenarios.selectors import scenario_get
@@ -159,9 +159,12 @@ def session_participants(request: HttpRequest, code: str) -> JsonResponse:
 # -- the instructor's controls ------------------------------------------------------------
 
 
-@session_api("starting a run", "POST")
+@session_api("starting a run", "GET", "POST")
 @answers_early
 def session_runs(request: HttpRequest, session: Session) -> JsonResponse:
+    """GET: the scenario's latest runs (what the live view looks for on load); POST: start one."""
+    if request.method == "GET":
+        return runs_listed(session.scenario)
     body, failure = _optional_json(request)
     if failure is not None:
         return failure

@@ -9,6 +9,7 @@ neither it is a spectator. Messages reach the members through the process's fan-
 
 import asyncio
 import json
+import logging
 import math
 import time
 from typing import Any
@@ -59,9 +60,14 @@ class SessionConsumer(LeavesOnClose, AsyncWebsocketConsumer):  # type: ignore[mi
     participant_id: int | None = None
     mailbox: Mailbox | None = None
     seq = 0
-    bring = 0
     allowance = float(RATE_PER_S)
     checked_at = 0.0
+    publisher: "asyncio.Task[None] | None" = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending: dict[str, dict[str, Any]] = {}  # kind -> the instructor's newest message
+        self.last_view: dict[str, Any] = {}
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -88,7 +94,9 @@ class SessionConsumer(LeavesOnClose, AsyncWebsocketConsumer):  # type: ignore[mi
             "state": state,
             "view": json.loads(view) if view else None,
         }
+        self.last_view = hello["view"] or {}
         await self.send(text_data=json.dumps(hello))
+        mailbox.release()  # what was said meanwhile follows the hello, never precedes it
 
     def _identify(self, session: Session) -> tuple[str, int | None]:
         query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
@@ -157,10 +165,24 @@ class SessionConsumer(LeavesOnClose, AsyncWebsocketConsumer):  # type: ignore[mi
             return
         if not self._within_rate():
             return  # the instructor's page sends far fewer; extra ones are dropped
-        if kind == "laser":
-            await self._laser(message)
-        else:
-            await self._view(message, bring=kind == "bring")
+        # Only the newest of each kind matters: keep it, and let one task publish them in turn,
+        # so a burst never queues up here however slow the channel layer is for a moment.
+        self.pending.pop(kind, None)
+        self.pending[kind] = message
+        if self.publisher is None or self.publisher.done():
+            self.publisher = asyncio.get_running_loop().create_task(self._publish_pending())
+
+    async def _publish_pending(self) -> None:
+        while self.pending:
+            kind = next(iter(self.pending))
+            message = self.pending.pop(kind)
+            try:
+                if kind == "laser":
+                    await self._laser(message)
+                else:
+                    await self._view(message, bring=kind == "bring")
+            except Exception:
+                logging.getLogger(__name__).warning("could not publish the instructor's %s", kind, exc_info=True)
 
     async def _publish(self, kind: str, payload: dict[str, Any]) -> str:
         assert self.session is not None
@@ -181,8 +203,7 @@ class SessionConsumer(LeavesOnClose, AsyncWebsocketConsumer):  # type: ignore[mi
 
     async def _view(self, message: dict[str, Any], *, bring: bool) -> None:
         assert self.session is not None
-        stored = await asyncio.to_thread(client().get, view_key(self.session.code))
-        last = json.loads(stored) if stored else {}
+        last = self.last_view
         area = clean_area(message.get("area")) if not bring else last.get("area")
         if area is None:
             await self._error("view needs area {x, y, width, height} in graph coordinates, width and height > 0")
@@ -197,5 +218,6 @@ class SessionConsumer(LeavesOnClose, AsyncWebsocketConsumer):  # type: ignore[mi
             return
         count = int(last.get("bring", 0)) + (1 if bring else 0)
         payload = {"type": "view", "area": area, "selection": selection[:MAX_SELECTION], "tab": tab, "bring": count}
+        self.last_view = payload
         text = await self._publish("view", payload)
         await asyncio.to_thread(client().set, view_key(self.session.code), text, ex=VIEW_TTL_S)

@@ -26,7 +26,7 @@ from apps.topology.validation import Problem, TopologyError, validate_document
 from apps.training.fanout import RELAY_TYPE, session_group
 from apps.training.measure import pick_choice, read_figure, score_number
 from apps.training.models import Answer, Participant, Question, Session, SessionEvent, hash_token, new_token
-from apps.training.state import playbook_of, run_time, session_state
+from apps.training.state import playbook_of, run_time
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +47,23 @@ class SessionRefused(Exception):
 # -- telling everyone ----------------------------------------------------------------------
 
 
-def relay(code: str, kind: str, payload: dict[str, Any]) -> None:
+def relay(code: str, kind: str, payload: dict[str, Any] | None) -> None:
     """Send one message to every member of the session (best effort, like the scenario's)."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(
-            session_group(code), {"type": RELAY_TYPE, "kind": kind, "text": json.dumps(payload)}
-        )
+        text = json.dumps(payload) if payload else None
+        async_to_sync(layer.group_send)(session_group(code), {"type": RELAY_TYPE, "kind": kind, "text": text})
     except Exception:
         log.warning("could not tell session %s's members", code, exc_info=True)
 
 
 def notify(session: Session) -> None:
-    """After the transaction commits: the session's state, to everyone in it."""
-    session_id = session.id
-
-    def send() -> None:
-        fresh = Session.objects.select_related("scenario", "run", "spotlight__fork").filter(pk=session_id).first()
-        if fresh is not None:
-            relay(fresh.code, "state", {"type": "state", "state": session_state(fresh)})
-
-    transaction.on_commit(send)
+    """After the transaction commits: tell the session's members its state changed (each web
+    process then reads it once for all its members, apps/training/fanout.py)."""
+    code = session.code
+    transaction.on_commit(lambda: relay(code, "dirty", None))
 
 
 def record(session: Session, kind: str, *, t: float | None = None, **data: Any) -> None:

@@ -166,3 +166,28 @@ def test_an_instructors_bad_view_is_refused_and_an_unknown_code_closed_4404() ->
     error, closed = run(body)
     assert "width and height > 0" in error
     assert closed == {"type": "websocket.close", "code": 4404}
+
+
+def test_a_burst_of_joins_reaches_a_member_as_few_whole_states() -> None:
+    _, session = start_session(queued_document())
+    code = session["code"]
+    _, ada = join(code, "Ada")
+
+    async def body() -> list[dict[str, Any]]:
+        from channels.db import database_sync_to_async
+
+        student = socket(code, f"?token={ada['token']}")
+        await student.connect()
+        await until(student, "hello")
+        await database_sync_to_async(lambda: [join(code, f"Student {n}") for n in range(20)])()
+        states = []
+        while not await student.receive_nothing(timeout=1, interval=0.05):
+            message = json.loads(await student.receive_from())
+            if message["type"] == "state":
+                states.append(message["state"])
+        await student.disconnect()
+        return states
+
+    states = run(body)
+    assert states and len(states[-1]["participants"]) == 21
+    assert len(states) <= 10  # 20 joins (and a presence change) came as a few states, not 21
