@@ -82,6 +82,12 @@ export function createFollow({ options, callbacks = {} }) {
   // --- a participant: follow it ----------------------------------------------------------
 
   let following = !leading;
+  /** While following, the minimap is hidden (kept laid out: a canvas at 0 × 0 breaks X6): it
+   * would cover nodes of the instructor's area, and it is for finding one's own way. */
+  const markFollowing = () => {
+    document.getElementById("editor")?.setAttribute("data-following", String(following));
+  };
+  markFollowing();
   let view = null; // the instructor's latest view
   let lastBring = null;
   let applying = false;
@@ -141,6 +147,7 @@ export function createFollow({ options, callbacks = {} }) {
       return;
     }
     following = next;
+    markFollowing();
     callbacks.onFollowChange?.(following);
     if (following) {
       appliedSelection = "";

@@ -109,3 +109,23 @@ def test_a_participants_fork_runs_and_shows_on_the_class_board(fleet: Fleet) -> 
     assert headline["lost"] == 0 and headline["p95_ms"] > 0 and 0 < headline["availability"] <= 1
     # the participant cannot drive the session's run
     assert ada.post(f"/api/sessions/{code}/runs/", {}).status_code == 403
+
+
+def test_rewind_stops_the_run_and_plays_the_playbook_again_on_a_new_one(fleet: Fleet) -> None:
+    instructor, session = start_session(queued_document(duration_s=8, speed=1))
+    code = session["code"]
+    playbook = f"/api/sessions/{code}/playbook/"
+    instructor.post(playbook, {"action": "load", "name": "Worker outage"})
+    first = instructor.post(f"/api/sessions/{code}/runs/", {"speed": 1, "duration_s": 8}).json()["run_id"]
+    assert instructor.post(playbook, {"action": "fire", "index": 0}).status_code == 200
+    state = instructor.post(playbook, {"action": "rewind"}).json()["state"]
+    second = state["run"]["run_id"]
+    assert second != first
+    assert state["playbook"]["index"] == 0 and state["playbook"]["playing"] is True
+    assert state["playbook"]["fired"] == [] and state["playbook"]["run_id"] == second
+    wait_for(lambda: Run.objects.get(pk=first).ended)
+    assert Run.objects.get(pk=first).status == "stopped"
+    new_run = Run.objects.get(pk=second)
+    assert (new_run.speed, new_run.duration_s) == (1.0, 8.0)  # the same settings
+    instructor.post(f"/api/sessions/{code}/runs/{second}/stop/")
+    wait_for(lambda: Run.objects.get(pk=second).ended)
