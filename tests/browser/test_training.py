@@ -51,6 +51,7 @@ PLAYBOOK = {
     ],
 }
 
+
 def api(base_url: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(
         base_url + path,
