@@ -34,6 +34,7 @@ def event_text(event: SessionEvent) -> str:
         "step_skipped": lambda: f"Step {data.get('index', 0) + 1} skipped: {data.get('title')}",
         "question": lambda: f"Question: {data.get('prompt')}",
         "revealed": lambda: f"Revealed: {data.get('prompt')} → {_figure(data.get('correct') or data.get('measured'))}",
+        "reveal_deferred": lambda: f"Reveal put off: {data.get('reason')}",
         "forked": lambda: f"{data.get('name')} made their own copy",
         "spotlight": lambda: (
             f"On everyone's screen: {data.get('name')}" if data.get("name") else "Back to the instructor"

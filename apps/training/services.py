@@ -195,7 +195,7 @@ def _going(session: Session) -> Run:
     return run
 
 
-def _undo(document: dict[str, Any], fault: dict[str, Any]) -> dict[str, Any] | None:
+def undo_fault(document: dict[str, Any], fault: dict[str, Any]) -> dict[str, Any] | None:
     """The live fault that ends `fault` (None when nothing needs undoing)."""
     action, base = fault["action"], {k: v for k, v in fault.items() if k not in ("at_s", "duration_s")}
     simple = {
@@ -272,7 +272,7 @@ def playbook_fire(*, session: Session, index: Any) -> Session:
             run = _going(session)
             if step.get("restore"):
                 for fault in active:
-                    undo = _undo(document, fault)
+                    undo = undo_fault(document, fault)
                     if undo is not None:
                         fault_fire(run=run, fault=undo)
                 active = []
@@ -285,7 +285,10 @@ def playbook_fire(*, session: Session, index: Any) -> Session:
         if step.get("reveal"):
             open_question = _open_question(session)
             if open_question is not None:
-                question_reveal(session=session, question=open_question)
+                try:
+                    question_reveal(session=session, question=open_question)
+                except SessionRefused as exc:  # not measured yet: the step goes on, the question stays open
+                    record(session, "reveal_deferred", t=t, question=open_question.id, reason=exc.message)
         progress["index"] = index + 1
         progress["active"] = active
         progress["fired"] = [*progress.get("fired", []), {"index": index, "title": step["title"], "t": t}]

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.urls import reverse
 
+from apps.engine.models import Run
 from apps.engine.selectors import run_live
 from apps.training.models import Participant, Question, Session
 
@@ -113,6 +114,17 @@ def _spotlight(session: Session) -> dict[str, Any] | None:
     }
 
 
+def session_runs(session: Session) -> list[dict[str, Any]]:
+    """Every run the session started, oldest first, with its status and report."""
+    run_ids = [event.data.get("run_id") for event in session.events.filter(kind="run_started").order_by("at", "id")]
+    statuses = dict(Run.objects.filter(pk__in=run_ids).values_list("id", "status"))
+    return [
+        {"run_id": run_id, "status": statuses[run_id], "report_url": reverse("run-report", args=[run_id])}
+        for run_id in run_ids
+        if run_id in statuses
+    ]
+
+
 def participant_rows(session: Session) -> list[dict[str, Any]]:
     rows = (
         Participant.objects.filter(session=session)
@@ -146,6 +158,7 @@ def session_state(session: Session) -> dict[str, Any]:
         "instructor": {"present": session.instructor_connections > 0},
         "participants": participant_rows(session),
         "run": {"run_id": run.id, "stream": f"/ws/runs/{run.id}/", "status": run.status} if run else None,
+        "runs": session_runs(session),
         "playbook": _playbook_state(session),
         "question": question_public(open_question, document, answered=open_question.answered)  # type: ignore[attr-defined]
         if open_question
