@@ -262,7 +262,9 @@ def playbook_fire(*, session: Session, index: Any) -> Session:
     """Carry out the next step: its faults, its restore, its question, its reveal."""
     _live(session)
     with transaction.atomic():
-        session = Session.objects.select_for_update().select_related("scenario", "run").get(pk=session.pk)
+        session = Session.objects.select_for_update().get(
+            pk=session.pk
+        )  # its relations load lazily: no outer join to lock
         progress = _progress(session)
         step = _expect(progress, _steps(session, progress), index)
         t = run_time(session)
