@@ -11,11 +11,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from apps.ops.asgi import SocketGate  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # SocketGate: the connection quota and the count of open connections (apps/ops/asgi.py).
+        "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(SocketGate(URLRouter(websocket_urlpatterns)))),
     }
 )

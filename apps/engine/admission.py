@@ -11,7 +11,9 @@ queued, with the reason and an estimate of when it can start, and starts when th
 is there, oldest first. A run being stopped stops counting at once.
 
 PLAYGROUND_MAX_RUNS stays as a hard safety cap on runs going or waiting: beyond it a start
-is refused (429) with when the first run is due to end.
+is refused (429) with when the first run is due to end. PLAYGROUND_MAX_RUNS_PER_OWNER caps the
+runs one owner (whoever holds a scenario's edit secret) has going or waiting, the runs being
+stopped not counted; PLAYGROUND_MAX_RUN_WALL_S caps how long one run may take (docs/limits.md).
 """
 
 import time
@@ -24,6 +26,7 @@ from apps.engine.models import Run
 from apps.engine.runtime import keys
 from apps.engine.runtime.capacity import Capacity, measure
 from apps.engine.runtime.redis import client
+from apps.scenarios.models import Scenario
 
 UTILISATION = 0.8  # share of the measured capacity the runs may need together
 START_LOCK = "pg:runs:start-lock"
@@ -134,3 +137,24 @@ def start_lock() -> Any:
 
 def hard_cap() -> int:
     return int(settings.PLAYGROUND_MAX_RUNS)
+
+
+def owner_cap() -> int:
+    return int(settings.PLAYGROUND_MAX_RUNS_PER_OWNER)
+
+
+def owner_going(*, scenario: Scenario) -> list[Going]:
+    """The active runs, not being stopped, of every scenario with this one's owner (its edit secret)."""
+    runs = list(Run.objects.active().filter(scenario__edit_secret_hash=scenario.edit_secret_hash))
+    if not runs:
+        return []
+    return [g for g in _going(runs, measure()) if not g.stopping]
+
+
+def wall_time_s(*, speed: float | None, duration_s: float) -> float:
+    """How long a run's traffic takes in wall seconds at most (a `max` run: as if at 1×)."""
+    return duration_s / (speed or 1.0)
+
+
+def wall_cap_s() -> float:
+    return float(settings.PLAYGROUND_MAX_RUN_WALL_S)

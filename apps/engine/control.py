@@ -13,7 +13,9 @@ import logging
 import time
 import traceback
 from datetime import timedelta
+from typing import Any
 
+import redis
 from celery import shared_task
 from django.utils import timezone
 
@@ -119,6 +121,17 @@ def admit(run: Run) -> bool:
     return bool(claimed)
 
 
+def finished_series(driver: "RunDriver | None", status: str) -> list[dict[str, Any]]:
+    """The run's series, and its last frames sent; what cannot be sent (Redis gone) is left."""
+    if driver is None:
+        return []
+    try:
+        return driver.stream.finish(status)
+    except redis.RedisError:
+        log.warning("run %s: could not send its last frames", driver.run, exc_info=True)
+        return list(driver.stream.series)
+
+
 def drive_run(run_id: str) -> None:
     run = Run.objects.filter(pk=run_id).first()
     if run is None:
@@ -140,17 +153,23 @@ def drive_run(run_id: str) -> None:
         }  # fmt: skip
         summary["audit"] = {"stored": audit.persist(run.id), "limit": audit.MAX_STORED}
         status, error = (Run.Status.STOPPED if stop.raised else Run.Status.FINISHED), ""
+    except redis.RedisError as exc:
+        log.exception("run %s failed: the engine's Redis went away", run.id)
+        error = (
+            f"the engine's Redis went away in the middle of the run ({exc}); the run's live state was "
+            "there, so it cannot go on. Start it again: the workers reconnect by themselves."
+        )[:2000]
     except Exception as exc:
         log.exception("run %s failed", run.id)
         error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
     finally:
         try:
-            series = driver.stream.finish(status) if driver is not None else []
+            series = finished_series(driver, status)
             Run.objects.filter(pk=run.id).update(
                 status=status, ended_at=timezone.now(), summary=summary, series=series, error=error
             )
         finally:
-            if driver is not None:
-                driver.cleanup()
-            else:
-                release(run.id)
+            try:
+                release(run.id)  # the run's keys (the driver's cleanup is this)
+            except redis.RedisError:
+                log.warning("run %s: could not release its keys; they expire by themselves", run.id)

@@ -16,6 +16,7 @@ from apps.topology.http import api_methods, error, json_ok
 
 CORR_RE = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 EVENTS_LIMIT = 500
+EVENTS_PARAMETERS = ("kind", "corr", "limit")
 
 
 def _nodes(run: Run, kind: str) -> list[dict[str, Any]]:
@@ -37,19 +38,26 @@ def run_trace(request: HttpRequest, run_id: str, corr: str) -> JsonResponse:
 
 @api_methods("GET")
 def run_events(request: HttpRequest, run_id: str) -> JsonResponse:
-    """The latest entries of the audit log (at most `limit`), optionally of one kind or order."""
+    """The latest entries of the audit log (at most `limit`), optionally of one kind or order.
+    A parameter it does not know, or a `limit` that is not a whole number from 1 to
+    EVENTS_LIMIT, is a 400 (rather than an answer that quietly ignores it)."""
     run = find_run(run_id)
     if isinstance(run, JsonResponse):
         return run
+    unknown = sorted(set(request.GET) - set(EVENTS_PARAMETERS))
+    if unknown:
+        known = ", ".join(EVENTS_PARAMETERS)
+        return error(f"unknown parameter {unknown[0]!r}; the parameters are {known}", status=400, path=unknown[0])
     kind, corr = request.GET.get("kind") or None, request.GET.get("corr") or None
     if corr is not None and not CORR_RE.fullmatch(corr):
         return error("corr: 1-80 letters, digits, '_', '.', ':' or '-'", status=400, path="corr")
     if kind is not None and not re.fullmatch(r"[a-z_]{1,32}", kind):
         return error("kind: lower-case letters and '_'", status=400, path="kind")
-    try:
-        limit = min(EVENTS_LIMIT, max(1, int(request.GET.get("limit", EVENTS_LIMIT))))
-    except ValueError:
-        return error("limit must be a whole number", status=400, path="limit")
+    text = request.GET.get("limit") or str(EVENTS_LIMIT)  # empty: the default
+    limit = int(text) if re.fullmatch(r"[+-]?[0-9]{1,9}", text) else None
+    if limit is None or not 1 <= limit <= EVENTS_LIMIT:
+        message = f"limit must be a whole number from 1 to {EVENTS_LIMIT} (got {text[:20]!r})"
+        return error(message, status=400, path="limit")
     rows = audit.entries(run.id, corr=corr, kind=kind)
     return json_ok({"run_id": run.id, "total": len(rows), "events": rows[-limit:]})
 

@@ -12,14 +12,14 @@ from apps.engine import admission
 from apps.engine.control import drive, stop_key
 from apps.engine.models import Run
 from apps.engine.runtime import keys
-from apps.engine.runtime.clock import parse_speed, speed_value
+from apps.engine.runtime.clock import parse_speed, speed_label, speed_value
 from apps.engine.runtime.demand import events_per_run_second
 from apps.engine.runtime.plan import Plan, compile_plan
 from apps.engine.runtime.redis import client
 from apps.live.groups import run_started_notify
 from apps.scenarios.models import Scenario
 from apps.topology.edges import RUN_PROPS
-from apps.topology.validation import Problem, TopologyError, validate_document
+from apps.topology.validation import Problem, TopologyError, number_text, validate_document
 
 MAX_LIVE_FAULTS = 200  # per run: each one sends events to the fleet
 KEY_TTL_MARGIN_S = 300
@@ -51,13 +51,18 @@ def _setting(name: str, value: Any, problems: list[Problem]) -> Any:
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type:
         words = "".join(f" or {word!r}" for word in prop.special)
-        problems.append(Problem(f"$.{name}", f"must be {kind} from {prop.minimum:g} to {prop.maximum:g}{words}"))
+        bounds = f"{number_text(prop.minimum)} to {number_text(prop.maximum)}"
+        problems.append(Problem(f"$.{name}", f"must be {kind} from {bounds}{words}"))
         return None
     assert prop.minimum is not None and prop.maximum is not None
     if not prop.minimum <= value <= prop.maximum:
         unit = f" {prop.unit}" if prop.unit else ""
         problems.append(
-            Problem(f"$.{name}", f"must be from {prop.minimum:g} to {prop.maximum:g}{unit} (got {value:g})")
+            Problem(
+                f"$.{name}",
+                f"must be from {number_text(prop.minimum)} to {number_text(prop.maximum)}{unit} "
+                f"(got {number_text(value)})",
+            )
         )
         return None
     return value
@@ -92,14 +97,27 @@ def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, durati
     then tell the scenario's viewers (its websocket group) that a run started.
 
     The run starts when the fleet has room for it (admission.py); until then it waits, queued,
-    with `waiting` saying why and when it may start. Raises TopologyError for invalid settings,
-    and RunRefused when PLAYGROUND_MAX_RUNS runs are already going or waiting (the hard cap)."""
+    with `waiting` saying why and when it may start. Raises TopologyError for invalid settings
+    or a run longer than PLAYGROUND_MAX_RUN_WALL_S in wall time, and RunRefused when PLAYGROUND_MAX_RUNS
+    runs are already going or waiting (the hard cap) or the scenario's owner has
+    PLAYGROUND_MAX_RUNS_PER_OWNER (docs/limits.md)."""
     revision = scenario.current
     document = run_document(document=revision.document, seed=seed, speed=speed, duration=duration)
     plan = compile_plan(document)
     settings_ = plan.run
     run_speed = parse_speed(settings_["speed"])
     duration_s = float(settings_["duration_s"])
+    wall_s, wall_cap = admission.wall_time_s(speed=run_speed, duration_s=duration_s), admission.wall_cap_s()
+    if wall_s > wall_cap:
+        raise TopologyError(
+            [
+                Problem(
+                    "$.duration_s",
+                    f"a run may take at most {wall_cap:g} s of wall time on this server; {duration_s:g} s at "
+                    f"{speed_label(run_speed)} takes {wall_s:g} s: shorten it or raise the speed",
+                )
+            ]
+        )
     try:
         with admission.start_lock(), transaction.atomic():
             active = Run.objects.active().count()
@@ -110,6 +128,15 @@ def run_start(*, scenario: Scenario, seed: Any = None, speed: Any = None, durati
                 raise RunRefused(
                     f"{active} run{'s' if active != 1 else ''} already going or waiting; this server takes at most "
                     f"{cap} at a time.{when}",
+                    retry_after=due,
+                )
+            mine = admission.owner_going(scenario=scenario)
+            if len(mine) >= admission.owner_cap():
+                due = min((g.remaining_s for g in mine), default=None)
+                when = f" The first of them is due to end in about {due:.0f} s." if due is not None else ""
+                raise RunRefused(
+                    f"this scenario's owner already has {len(mine)} run{'s' if len(mine) != 1 else ''} going or "
+                    f"waiting; an owner may have at most {admission.owner_cap()} at a time.{when}",
                     retry_after=due,
                 )
             run = Run(

@@ -21,6 +21,7 @@ from apps.engine.api import owns_run
 from apps.engine.models import Run
 from apps.engine.report import report_context
 from apps.engine.selectors import run_example_order, run_get
+from apps.ops.views import run_gone
 
 # What the export inlines, as static file paths (uPlot is served from node_modules, see settings).
 EXPORT_STYLES = ("css/app.css", "vendor/uplot/uPlot.min.css", "report/report.css")
@@ -29,10 +30,14 @@ EXPORT_SCRIPT_REPORT = "report/report.js"
 EXPORT_LOGO = "img/logo.svg"
 
 
-def _run_or_404(run_id: str) -> Run:
+def _run_or_404(request: HttpRequest, run_id: str) -> Run | HttpResponse:
+    """The run; or, for a run deleted by retention (apps/ops), its 410 page; else 404."""
     run = run_get(run_id=run_id)
     if run is None:
-        raise Http404("No such run")
+        gone = run_gone(request, run_id)
+        if gone is None:
+            raise Http404("No such run")
+        return gone
     return run
 
 
@@ -46,7 +51,9 @@ def live_view_url(run: Run) -> str | None:
 
 @require_GET
 def run_report(request: HttpRequest, run_id: str) -> HttpResponse:
-    run = _run_or_404(run_id)
+    run = _run_or_404(request, run_id)
+    if isinstance(run, HttpResponse):
+        return run
     context = report_context(run=run)
     context.update(
         export=False,
@@ -88,7 +95,9 @@ def export_filename(run: Run, scenario_name: str) -> str:
 def run_report_export(request: HttpRequest, run_id: str) -> HttpResponse:
     """The report as one self-contained HTML file: styles, uPlot, the report script and the
     run's data inlined, so it opens offline and can be archived or mailed."""
-    run = _run_or_404(run_id)
+    run = _run_or_404(request, run_id)
+    if isinstance(run, HttpResponse):
+        return run
     context = report_context(run=run)
     context.update(
         export=True,

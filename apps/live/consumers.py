@@ -1,5 +1,6 @@
 """Websocket consumers. They only move messages; the work happens elsewhere."""
 
+import json
 import time
 from typing import Any
 
@@ -7,11 +8,15 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.engine.selectors import run_get, run_snapshot
+from apps.live.backlog import connection_backlog
 from apps.live.fanout import Outbox, fanout
 from apps.live.groups import scenario_group
 from apps.scenarios.selectors import scenario_get
 
 SNAPSHOT_EVERY_S = 0.5  # a viewer's snapshot requests are answered at most this often
+MAX_MESSAGE_BYTES = 8 * 1024  # a viewer's message; a longer one closes the socket
+CLOSE_TOO_BIG = 4413  # like HTTP 413 (under daphne an application may close only with 1000 or 3000-4999)
+CLOSE_NOT_FOUND = 4404  # an unknown scenario or run: accepted, then closed with this code
 
 
 class LeavesOnClose:
@@ -28,7 +33,42 @@ class LeavesOnClose:
         raise NotImplementedError
 
 
-class ScenarioConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class ViewerConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """A socket whose viewer mostly listens. What it sends must be JSON text of at most
+    MAX_MESSAGE_BYTES: a binary, empty or non-JSON message is answered with `{"type": "error",
+    "message"}` and the socket stays open; a longer one closes it with CLOSE_TOO_BIG."""
+
+    refused = False
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if self.refused:
+            return
+        size = len(bytes_data or b"") if text_data is None else len(text_data)
+        if size > MAX_MESSAGE_BYTES or (text_data is not None and len(text_data.encode()) > MAX_MESSAGE_BYTES):
+            self.refused = True
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if text_data is None:
+            await self._error("send JSON text, not binary frames")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._error('not JSON: send an object such as {"type": "snapshot"}')
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def _error(self, message: str) -> None:
+        await self.send_json({"type": "error", "message": message})
+
+    async def _not_found(self) -> None:
+        """Accepted, then closed with CLOSE_NOT_FOUND: a refused handshake would reach the
+        browser as a bare 403, with no way to tell an unknown id from a foreign origin."""
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)
+
+
+class ScenarioConsumer(ViewerConsumer):
     """Tells everyone looking at a scenario when its owner saves a new revision or starts a run."""
 
     group: str | None = None
@@ -37,7 +77,7 @@ class ScenarioConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         slug = self.scope["url_route"]["kwargs"]["slug"]
         scenario = await database_sync_to_async(scenario_get)(slug=slug)
         if scenario is None:
-            await self.close(code=4404)
+            await self._not_found()
             return
         self.group = scenario_group(slug)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -58,12 +98,14 @@ class ScenarioConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "run.started", **{name: event[name] for name in fields}})
 
 
-class RunConsumer(LeavesOnClose, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class RunConsumer(LeavesOnClose, ViewerConsumer):
     """Streams a run's live frames (apps/engine/stream.py) to one viewer.
 
     On connect the viewer gets the run's current state as a `snapshot`, then every newer
-    frame. A viewer that reads slower than frames come keeps only the newest frame waiting:
-    each frame is the run's whole picture, so skipping one loses resolution, not state. A
+    frame. A viewer that reads slower than frames come keeps only the newest frame waiting
+    (also under daphne, whose `send` never waits: the outbox asks the connection how much it
+    has not sent yet, apps/live/backlog.py): each frame is the run's whole picture, so
+    skipping one loses resolution, not state. A
     viewer that sees a gap in `seq` may ask for a fresh snapshot: `{"type": "snapshot"}`.
 
     The viewer does not join the run's group itself: the viewers of a run in this process share
@@ -79,10 +121,10 @@ class RunConsumer(LeavesOnClose, AsyncJsonWebsocketConsumer):  # type: ignore[mi
         run_id = self.scope["url_route"]["kwargs"]["run_id"]
         run = await database_sync_to_async(run_get)(run_id=run_id)
         if run is None:
-            await self.close(code=4404)
+            await self._not_found()
             return
         self.run_id = run.id
-        outbox = Outbox(self._send_text, channel_name=self.channel_name)
+        outbox = Outbox(self._send_text, channel_name=self.channel_name, backlog=connection_backlog())
         await fanout().join(run.id, outbox)  # subscribed before the snapshot: no gap
         self.outbox = outbox
         await self.accept()

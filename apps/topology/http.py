@@ -5,7 +5,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.topology.validation import MAX_DOCUMENT_BYTES, Problem, Validation, parse_and_validate, parse_json
@@ -63,11 +63,22 @@ def json_ok(data: Any, status: int = 200) -> JsonResponse:
 
 
 def api_methods(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Like require_http_methods, but the refusal is a JSON error naming the allowed methods."""
+    """Like require_http_methods, but the refusal is a JSON error naming the allowed methods.
+
+    Wherever GET is allowed so is HEAD: the view answers it as a GET, and the answer keeps its
+    headers (with the Content-Length of the body) without the body. OPTIONS is answered 204
+    with `Allow` (the methods, plus HEAD where GET is, plus OPTIONS) without calling the view."""
+    answered = [*methods, *(["HEAD"] if "GET" in methods else []), "OPTIONS"]
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method == "OPTIONS":
+                response = HttpResponse(status=204)
+                response["Allow"] = ", ".join(answered)
+                return response
+            if request.method == "HEAD" and "GET" in methods:
+                return _head(view, request, *args, **kwargs)
             if request.method not in methods:
                 response = error(f"{request.method} is not allowed here; use {' or '.join(methods)}", status=405)
                 response["Allow"] = ", ".join(methods)
@@ -81,3 +92,16 @@ def api_methods(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., A
         return wrapper
 
     return decorator
+
+
+def _head(view: Callable[..., Any], request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    """The view's answer to a GET, without its body (views tell GET from the others by method)."""
+    request.method = "GET"
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        request.method = "HEAD"
+    if isinstance(response, HttpResponse) and not response.streaming:
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
+    return response

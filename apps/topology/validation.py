@@ -7,6 +7,7 @@ the reason. Errors make a document unusable; warnings are shown but do not block
 
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
@@ -19,6 +20,8 @@ from apps.topology.schema import build_schema
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_REPORTED = 100
+MAX_INTEGER_DIGITS = 4000  # Python refuses to read ints of over 4,300 digits; any shorter one is read
+# and checked like every other value (a document gets the same problems as its JSON text)
 
 Severity = Literal["error", "warning"]
 
@@ -69,14 +72,51 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _LongInteger:
+    """Stands in for an integer of more than MAX_INTEGER_DIGITS digits while parsing, so that
+    the problem can name where it is."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(found: list[_LongInteger], text: str) -> int | _LongInteger:
+    digits = len(text.lstrip("-"))
+    if digits <= MAX_INTEGER_DIGITS:
+        return int(text)
+    found.append(_LongInteger(digits))
+    return found[-1]
+
+
+def _long_integers(value: Any) -> list[Problem]:
+    """A problem for each integer too long to read, at its path."""
+    problems: list[Problem] = []
+    stack: list[tuple[list[Any], Any]] = [([], value)]
+    while stack and len(problems) < MAX_REPORTED:
+        parts, item = stack.pop()
+        if isinstance(item, _LongInteger):
+            message = f"must be a number of at most {MAX_INTEGER_DIGITS} digits (got {item.digits:,} digits)"
+            problems.append(Problem(json_path(parts), message))
+        elif isinstance(item, dict):
+            stack.extend(([*parts, key], child) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend(([*parts, index], child) for index, child in reversed(list(enumerate(item))))
+    return problems
+
+
 def parse_json(raw: bytes | str) -> tuple[Any, list[Problem]]:
-    """Read JSON text (≤ 1 MB, UTF-8, no NaN/Infinity). Returns (value, []) or (None, problems)."""
+    """Read JSON text (≤ 1 MB, UTF-8, no NaN/Infinity, no integer of over MAX_INTEGER_DIGITS
+    digits). Returns (value, []) or (None, problems)."""
     size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > MAX_DOCUMENT_BYTES:
         return None, [Problem("$", f"document is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}")]
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(text, parse_constant=_reject_constant), []
+        found: list[_LongInteger] = []
+        value = json.loads(text, parse_constant=_reject_constant, parse_int=partial(_parse_int, found))
+        if found and not isinstance(value, dict):  # not a document at all: say that first
+            return None, [Problem("$", "must be a JSON object (a topology document)")]
+        return (None, _long_integers(value)) if found else (value, [])
     except UnicodeDecodeError:
         return None, [Problem("$", "document is not UTF-8 text")]
     except RecursionError:
@@ -165,9 +205,9 @@ def _message(error: ValidationError) -> str:
     instance = error.instance
     match error.validator:
         case "minimum":
-            return f"must be at least {value} (got {instance!r})"
+            return f"must be at least {number_text(value)} (got {_short(instance)})"
         case "maximum":
-            return f"must be at most {value} (got {instance!r})"
+            return f"must be at most {number_text(value)} (got {_short(instance)})"
         case "maxLength":
             return f"must be at most {value} characters (got {len(instance)})"
         case "minLength":
@@ -200,13 +240,21 @@ def _message(error: ValidationError) -> str:
     return error.message
 
 
+def number_text(value: Any) -> str:
+    """A bound or a value in a message, as it would be written: an integer exactly (2147483647,
+    not 2.14748e+09, also when it is stored as a float), another number as short as reads back."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def _describe(schema: dict[str, Any]) -> str:
     """A sub-schema in words: `a number from 0.1 to 10`, `max`."""
     if "enum" in schema:
         return " or ".join(str(choice) for choice in schema["enum"])
     kind = "an integer" if schema.get("type") == "integer" else "a number"
     if "minimum" in schema and "maximum" in schema:
-        return f"{kind} from {schema['minimum']:g} to {schema['maximum']:g}"
+        return f"{kind} from {number_text(schema['minimum'])} to {number_text(schema['maximum'])}"
     return kind
 
 

@@ -95,3 +95,27 @@ def test_rebuilding_a_read_model_replays_the_published_events(client: Client, ow
         "equal": True,
     }
     assert client.post(f"/api/runs/{run.id}/read-models/gateway/rebuild/", HTTP_X_EDIT_SECRET=secret).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("limit=-1", "limit"), ("limit=0", "limit"), ("limit=501", "limit"), ("limit=1.5", "limit"),
+        ("limit=x", "limit"), ("offset=10", "offset"), ("limit=2&page=3", "page"),
+    ],
+)  # fmt: skip
+def test_a_bad_event_query_is_a_400_naming_the_parameter(
+    client: Client, owned_run: tuple[Run, str], query: str, name: str
+) -> None:
+    run, _ = owned_run
+    response = client.get(f"/api/runs/{run.id}/events/?{query}")
+    assert response.status_code == 400
+    [problem] = response.json()["errors"]
+    assert problem["path"] == name and name in problem["message"]
+
+
+def test_the_event_limit_takes_the_latest(client: Client, owned_run: tuple[Run, str]) -> None:
+    run, _ = owned_run
+    assert len(client.get(f"/api/runs/{run.id}/events/?limit=500").json()["events"]) == 5
+    assert len(client.get(f"/api/runs/{run.id}/events/?limit=2").json()["events"]) == 2
+    assert len(client.get(f"/api/runs/{run.id}/events/?kind=&corr=&limit=").json()["events"]) == 5

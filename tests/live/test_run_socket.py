@@ -154,13 +154,17 @@ def test_a_late_joiner_of_an_ended_run_gets_its_last_point() -> None:
     assert frame["seq"] == 9 and frame["requests"] == {"created": 12}
 
 
-def test_unknown_run_is_refused() -> None:
+def test_unknown_run_is_closed_with_4404() -> None:
+    """Accepted, then closed with 4404 (a refused handshake reaches a browser as a bare 403)."""
+
     async def scenario_test() -> tuple[bool, Any]:
         socket = connect("nosuchrun")
-        return await socket.connect()
+        connected, _ = await socket.connect()
+        closed = await socket.receive_output(timeout=5)
+        return connected, closed
 
-    connected, code = run(scenario_test)
-    assert not connected and code == 4404
+    connected, closed = run(scenario_test)
+    assert connected and closed == {"type": "websocket.close", "code": 4404}
 
 
 def test_foreign_origin_is_refused() -> None:

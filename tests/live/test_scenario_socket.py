@@ -41,14 +41,17 @@ def test_viewer_is_told_when_the_owner_saves() -> None:
     assert run(scenario_test) == {"type": "scenario.saved", "revision": 2, "name": "Renamed"}
 
 
-def test_unknown_scenario_is_refused() -> None:
+def test_unknown_scenario_is_closed_with_4404() -> None:
+    """Accepted, then closed with 4404 (a refused handshake reaches a browser as a bare 403)."""
+
     async def scenario_test() -> tuple[bool, Any]:
         socket = connect("no-such-scenario")
-        connected, code = await socket.connect()
-        return connected, code
+        connected, _ = await socket.connect()
+        closed = await socket.receive_output(timeout=5)
+        return connected, closed
 
-    connected, code = run(scenario_test)
-    assert not connected and code == 4404
+    connected, closed = run(scenario_test)
+    assert connected and closed == {"type": "websocket.close", "code": 4404}
 
 
 def test_foreign_origin_is_refused() -> None:

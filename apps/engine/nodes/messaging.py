@@ -44,6 +44,12 @@ def max_deliveries(hop: Hop) -> int:
     return int(hop.node.props.get("max_deliveries", BUS_MAX_DELIVERIES))
 
 
+def dead_letters(hop: Hop) -> bool:
+    """Whether a message that failed max_deliveries times goes to the dead-letter queue (a
+    queue's `dead_letter`; a bus always has one); else it is dropped."""
+    return bool(hop.node.props.get("dead_letter", True))
+
+
 def mailbox(hop: Hop, box: str) -> Line:
     return hop.line(keys.mailbox(hop.run, box), f"box:{box}")
 
@@ -201,8 +207,12 @@ def acknowledge(hop: Hop) -> None:
         return
     failures = attempts(hop).incr(f"{mid}|{box}|failed")
     if failures >= max_deliveries(hop):
-        settle(hop, mid, box, "dead_lettered")
-        hop.audit("dead_letter", corr=message.get("corr", ""), event=message["name"], mid=mid)
+        if dead_letters(hop):
+            settle(hop, mid, box, "dead_lettered")
+            hop.audit("dead_letter", corr=message.get("corr", ""), event=message["name"], mid=mid)
+        else:  # no dead-letter queue: the message is gone
+            settle(hop, mid, box, "dropped")
+            hop.audit("dropped", corr=message.get("corr", ""), event=message["name"], mid=mid, failures=failures)
         return
     hop.count("messages:redelivered")
     enqueue(hop, box, body, head=True)

@@ -20,7 +20,13 @@ KIND = NodeKind(
             maximum=100,
             help="Failed deliveries before a message is dead-lettered",
         ),
-        Prop("dead_letter", "boolean", True, "Dead-letter queue"),
+        Prop(
+            "dead_letter",
+            "boolean",
+            True,
+            "Dead-letter queue",
+            help="A message that fails max_deliveries times is kept aside (true) or dropped (false)",
+        ),
         ZONE,
     ),
 )

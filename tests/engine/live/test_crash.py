@@ -7,6 +7,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from apps.engine.runtime.fleet import Fleet, start_worker, wait_for_worker
 from apps.engine.runtime.redis import client
 from apps.engine.simulation import load_topology, prepare, simulate
@@ -53,6 +55,7 @@ def wait_until_restored(tags: list[bytes], since: float, timeout_s: float = 60) 
     raise AssertionError("tasks of the killed worker were never redelivered")
 
 
+@pytest.mark.slow
 def test_killed_pool_child_and_killed_worker_lose_nothing(fleet: Fleet) -> None:
     victim = start_worker(concurrency=2)
     wait_for_worker()

@@ -45,6 +45,7 @@ def with_a_neighbour(slug: str, faults: list[str]) -> dict[str, Any]:
         thread.join(timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("slug", sorted(FAMILIES))
 def test_the_same_seed_gives_the_same_figures_at_any_speed_and_load(fleet: Any, slug: str) -> None:
     faults = FAMILIES[slug]

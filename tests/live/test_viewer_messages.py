@@ -1,0 +1,102 @@
+"""What a viewer sends to /ws/runs/<id>/ and /ws/scenarios/<slug>/ that is not a message they
+understand: binary, empty or non-JSON is answered with an error and the socket stays open; over
+8 KB closes it with 4413. Never a 1011 and a traceback."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+
+from apps.live.consumers import SNAPSHOT_EVERY_S
+from apps.scenarios.services import scenario_create
+from playground.asgi import application
+from tests.factories import small_document
+from tests.live.test_run_socket import idle_run
+
+pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = [(b"origin", b"http://localhost")]
+MALFORMED = [
+    ({"text": "not json"}, "not JSON"),
+    ({"text": ""}, "not JSON"),
+    ({"text": '{"type": '}, "not JSON"),
+    ({"bytes": b"\x00\x01"}, "not binary"),
+    ({"bytes": b""}, "not binary"),
+]
+
+
+def path(kind: str) -> str:
+    if kind == "run":
+        return f"/ws/runs/{idle_run().id}/"
+    scenario, _ = scenario_create(document=small_document())
+    return f"/ws/scenarios/{scenario.slug}/"
+
+
+@pytest.mark.parametrize("kind", ["run", "scenario"])
+@pytest.mark.parametrize(("frame", "said"), MALFORMED)
+def test_a_malformed_message_is_answered_with_an_error(kind: str, frame: dict[str, Any], said: str) -> None:
+    url = path(kind)
+
+    async def body() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        socket = WebsocketCommunicator(application, url, headers=ORIGIN)
+        connected, _ = await socket.connect()
+        assert connected
+        if kind == "run":
+            await socket.receive_json_from(timeout=5)  # the snapshot
+        await socket.send_input({"type": "websocket.receive", **frame})
+        error = await socket.receive_json_from(timeout=5)
+        after = None
+        if kind == "run":  # still open and listening
+            await asyncio.sleep(SNAPSHOT_EVERY_S)
+            await socket.send_json_to({"type": "snapshot"})
+            after = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return error, after
+
+    error, after = async_to_sync(body)()
+    assert error["type"] == "error" and said in error["message"]
+    assert after is None or after["type"] == "snapshot"
+
+
+@pytest.mark.parametrize("kind", ["run", "scenario"])
+def test_a_message_over_8_kb_closes_the_socket_with_4413(kind: str) -> None:
+    url = path(kind)
+
+    async def body() -> tuple[dict[str, Any], bool]:
+        socket = WebsocketCommunicator(application, url, headers=ORIGIN)
+        await socket.connect()
+        if kind == "run":
+            await socket.receive_json_from(timeout=5)
+        await socket.send_json_to({"type": "snapshot", "pad": "x" * 8192})
+        closed = await socket.receive_output(timeout=5)
+        await socket.disconnect()
+        small = WebsocketCommunicator(application, url, headers=ORIGIN)  # 8 KB itself is fine
+        await small.connect()
+        if kind == "run":
+            await small.receive_json_from(timeout=5)
+        text = '{"type": "hello", "pad": "' + "x" * (8192 - 28) + '"}'
+        assert len(text) == 8192
+        await small.send_to(text_data=text)
+        still_open = await small.receive_nothing(timeout=0.5)
+        await small.disconnect()
+        return closed, still_open
+
+    closed, still_open = async_to_sync(body)()
+    assert closed == {"type": "websocket.close", "code": 4413}
+    assert still_open
+
+
+def test_multibyte_text_counts_in_bytes() -> None:
+    url = path("scenario")
+
+    async def body() -> dict[str, Any]:
+        socket = WebsocketCommunicator(application, url, headers=ORIGIN)
+        await socket.connect()
+        await socket.send_to(text_data='"' + "é" * 5000 + '"')  # 5,002 characters, 10,002 bytes
+        closed = await socket.receive_output(timeout=5)
+        await socket.disconnect()
+        return closed
+
+    assert async_to_sync(body)() == {"type": "websocket.close", "code": 4413}

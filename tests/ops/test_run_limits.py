@@ -1,0 +1,42 @@
+"""A run may take at most PLAYGROUND_MAX_RUN_WALL_S of wall time (400 naming the ceiling), and an
+owner may have at most PLAYGROUND_MAX_RUNS_PER_OWNER runs going (429 with Retry-After)."""
+
+from typing import Any
+
+import pytest
+
+from apps.engine.models import Run
+from apps.engine.runtime import keys
+from apps.engine.runtime.redis import client
+from apps.ops.counters import read
+from tests.conftest import Api
+from tests.engine.test_runs_api import assert_errors, create, idle_run, start, tiny
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_run_longer_than_the_wall_time_ceiling_is_refused(api: Api, settings: Any) -> None:
+    settings.PLAYGROUND_MAX_RUN_WALL_S = 60
+    scenario = create(api, tiny())
+    errors = assert_errors(start(api, scenario, {"duration_s": 30, "speed": 0.25}), 400, "$.duration_s")
+    assert "at most 60 s of wall time" in errors[0]["message"] and "takes 120 s" in errors[0]["message"]
+    errors = assert_errors(start(api, scenario, {"duration_s": 90, "speed": "max"}), 400, "$.duration_s")
+    assert "90 s at max takes 90 s" in errors[0]["message"]  # max counts as 1×
+    assert Run.objects.count() == 0
+
+
+def test_an_owner_may_have_so_many_runs_going(api: Api, settings: Any, quota_settings: Any) -> None:
+    settings.PLAYGROUND_MAX_RUNS_PER_OWNER = 1
+    scenario = create(api, tiny())
+    busy = idle_run(scenario["slug"])
+    errors = assert_errors(start(api, scenario), 429)
+    assert "already has 1 run going or waiting; an owner may have at most 1 at a time" in errors[0]["message"]
+    response = start(api, scenario)
+    assert int(response["Retry-After"]) >= 1
+    assert read()["runs:server"] == 2  # counted as refused runs in /metrics
+
+    client().set(f"{keys.prefix(busy.id)}stop", "1")  # a run being stopped no longer counts
+    other = create(api, tiny())  # another owner is not affected either way
+    idle_run(other["slug"])
+    response = start(api, scenario)
+    assert response.status_code == 201, response.content
