@@ -698,6 +698,7 @@ def setup_django() -> None:
     if "DATABASE_URL" not in os.environ:
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-classroom-')}/db.sqlite3"
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("PLAYGROUND_QUOTAS", "0")  # one machine plays the whole class: no per-client quotas
     django.setup()
 
 

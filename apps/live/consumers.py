@@ -8,7 +8,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.engine.selectors import run_get, run_snapshot
-from apps.live.backlog import connection_backlog
 from apps.live.fanout import Outbox, fanout
 from apps.live.groups import scenario_group
 from apps.scenarios.selectors import scenario_get
@@ -102,10 +101,8 @@ class RunConsumer(LeavesOnClose, ViewerConsumer):
     """Streams a run's live frames (apps/engine/stream.py) to one viewer.
 
     On connect the viewer gets the run's current state as a `snapshot`, then every newer
-    frame. A viewer that reads slower than frames come keeps only the newest frame waiting
-    (also under daphne, whose `send` never waits: the outbox asks the connection how much it
-    has not sent yet, apps/live/backlog.py): each frame is the run's whole picture, so
-    skipping one loses resolution, not state. A
+    frame. A viewer that reads slower than frames come keeps only the newest frame waiting:
+    each frame is the run's whole picture, so skipping one loses resolution, not state. A
     viewer that sees a gap in `seq` may ask for a fresh snapshot: `{"type": "snapshot"}`.
 
     The viewer does not join the run's group itself: the viewers of a run in this process share
@@ -124,7 +121,7 @@ class RunConsumer(LeavesOnClose, ViewerConsumer):
             await self._not_found()
             return
         self.run_id = run.id
-        outbox = Outbox(self._send_text, channel_name=self.channel_name, backlog=connection_backlog())
+        outbox = Outbox(self._send_text, channel_name=self.channel_name)
         await fanout().join(run.id, outbox)  # subscribed before the snapshot: no gap
         self.outbox = outbox
         await self.accept()

@@ -12,10 +12,8 @@ only the `nodes` and `edges` entries that changed. A viewer whose last frame is 
 `base` is sent the delta; one that missed frames is sent the whole frame (`"type": "frame"`).
 
 An Outbox keeps only the newest offered frame waiting and hands it to its socket when the
-previous send has finished and the frames sent before have left the server (daphne's `send`
-returns at once, so the outbox asks the connection's transport: apps/live/backlog.py): a slow
-viewer loses resolution (a gap in `seq`), never state, never holds up the reader or the other
-viewers, and costs at most one waiting frame. Other message
+previous send has finished: a slow viewer loses resolution (a gap in `seq`), never state, never
+holds up the reader or the other viewers, and costs at most one waiting frame. Other message
 types group-sent to a run are relayed to each viewer's own channel, where the consumer's handler
 for that type gets them as if it had joined the group itself (no order is kept between them and
 frames).
@@ -38,7 +36,6 @@ from typing import Any
 from channels.layers import BaseChannelLayer, get_channel_layer
 
 from apps.engine.stream import run_group
-from apps.live.backlog import BACKLOG_POLL_S
 from apps.live.group_reader import GroupReader
 
 log = logging.getLogger(__name__)
@@ -53,26 +50,15 @@ class Outbox:
     than one sent or waiting are skipped. Nothing is sent while the outbox is held: it is held
     from its creation until the first snapshot went out (`release`), and again while a snapshot
     is being read (`hold`), so a frame never follows a snapshot it is older than.
-
-    `backlog`, when given, says how many bytes sent before have not left for the viewer yet
-    (apps/live/backlog.py): while it is above zero the waiting frame stays waiting (replaced by
-    newer ones), looked at again every BACKLOG_POLL_S.
     """
 
-    def __init__(
-        self,
-        send: Callable[[str], Awaitable[None]],
-        *,
-        channel_name: str,
-        backlog: Callable[[], int] | None = None,
-    ) -> None:
+    def __init__(self, send: Callable[[str], Awaitable[None]], *, channel_name: str) -> None:
         self.channel_name = channel_name  # the viewer's own channel, for relayed messages
         self.sent_seq = -1
         self.waiting: Offer | None = None
         self.held = True
         self.closed = False
         self._send = send
-        self._backlog = backlog
         self._sender: asyncio.Task[None] | None = None
 
     def offer(self, seq: int, text: str, delta: tuple[int, str] | None = None) -> None:
@@ -106,9 +92,6 @@ class Outbox:
 
     async def _drain(self) -> None:
         while self.waiting is not None and not self.held:
-            if self._backlog is not None and self._backlog() > 0:
-                await asyncio.sleep(BACKLOG_POLL_S)  # the viewer has not taken the last frames yet
-                continue
             offer, self.waiting = self.waiting, None
             if offer.seq <= self.sent_seq:
                 continue

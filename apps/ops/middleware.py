@@ -2,15 +2,17 @@
 
 A refused request gets 429 with a Retry-After header: under /api/ the JSON error
 `{"errors": [{"path": "$", "message": ...}]}`, elsewhere the "Slow down" page. Run starts that
-the server itself refuses with 429 (its hard cap, the per-owner limit) are counted too.
+the server itself refuses with 429 (its hard cap, the per-scenario limit) are counted too, and a
+client with PLAYGROUND_MAX_RUNS_PER_CLIENT runs going is refused another (apps/ops/running.py).
 """
 
+import json
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from apps.ops import counters, quotas
+from apps.ops import counters, quotas, running
 from apps.ops.clients import request_client
 from apps.topology.http import error
 
@@ -38,7 +40,16 @@ class QuotaMiddleware:
                     if action == "run-start":
                         counters.add("runs:quota")
                     return too_many(request, refusal)
+            if "run-start" in actions:
+                refusal = running.refusal(client)
+                if refusal is not None:
+                    counters.add("runs:quota")
+                    return too_many(request, refusal)
         response = self.get_response(request)
         if "run-start" in actions and response.status_code == 429:
             counters.add("runs:server")
+        if "run-start" in actions and response.status_code == 201:
+            run_id = json.loads(response.content).get("run_id")
+            if isinstance(run_id, str):
+                running.remember(request_client(request), run_id)
         return response

@@ -20,7 +20,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from apps.engine.runtime.redis import client
-from apps.live.backlog import connection_backlog
 from apps.live.consumers import LeavesOnClose
 from apps.training.fanout import RELAY_TYPE, Mailbox, session_fanout, session_group
 from apps.training.models import Session
@@ -79,7 +78,7 @@ class SessionConsumer(LeavesOnClose, AsyncWebsocketConsumer):  # type: ignore[mi
             return
         self.session = session
         self.role, self.participant_id = await database_sync_to_async(self._identify)(session)
-        mailbox = Mailbox(self._send_text, backlog=connection_backlog())
+        mailbox = Mailbox(self._send_text)
         await session_fanout().join(session.code, mailbox)
         self.mailbox = mailbox
         if self.role != "spectator":

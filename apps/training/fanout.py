@@ -24,7 +24,6 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from apps.live.backlog import BACKLOG_POLL_S
 from apps.live.group_reader import GroupReader
 
 log = logging.getLogger(__name__)
@@ -54,19 +53,14 @@ class Mailbox:
     Nothing is sent while it is held (from its creation until the member's `hello` went out),
     and a kind is sent at most once per its GAP_S: a newer text replaces one that waits for
     its turn (a timer, armed only while something waits), so a member gets the laser ~16
-    times a second however often it moves, and other kinds are never held up by it.
+    times a second however often it moves, and other kinds are never held up by it."""
 
-    `backlog`, when given, says how many bytes sent before have not left for the member yet
-    (apps/live/backlog.py): while it is above zero nothing more is sent (newer texts replace
-    the waiting ones), looked at again every BACKLOG_POLL_S."""
-
-    def __init__(self, send: Callable[[str], Awaitable[None]], *, backlog: Callable[[], int] | None = None) -> None:
+    def __init__(self, send: Callable[[str], Awaitable[None]]) -> None:
         self.waiting: dict[str, str] = {}  # kind -> text; dicts keep insertion order
         self.sent_at: dict[str, float] = {}
         self.held = True
         self.closed = False
         self._send = send
-        self._backlog = backlog
         self._sender: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
@@ -120,9 +114,6 @@ class Mailbox:
             kind = next((kind for kind in self.waiting if self._due(kind) <= now), None)
             if kind is None:
                 break
-            if self._backlog is not None and self._backlog() > 0:
-                await asyncio.sleep(BACKLOG_POLL_S)  # the member has not taken the last ones yet
-                continue
             text = self.waiting.pop(kind)
             self.sent_at[kind] = now
             try:

@@ -57,7 +57,9 @@ def stored_run(live_server_env: dict[str, str]) -> tuple[str, str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    # Playwright polls these waits with code it compiles in the page, which the app's
+    # Content-Security-Policy (no eval) forbids: the test's own code is let through.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1, bypass_csp=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

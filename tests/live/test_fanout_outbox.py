@@ -4,7 +4,6 @@ waits for the socket."""
 
 import asyncio
 
-from apps.live.backlog import BACKLOG_POLL_S
 from apps.live.fanout import Offer, Outbox, frame_delta
 
 
@@ -120,26 +119,3 @@ def test_a_delta_carries_the_small_fields_and_only_the_entries_that_changed() ->
     assert delta == {"seq": 5, "type": "delta", "base": 4, "t": 1.2, "nodes": {"b": {"rps": 3}}, "edges": {}}
     merged = {**before, **delta, "nodes": {**before["nodes"], **delta["nodes"]}, "edges": before["edges"]}
     assert {k: v for k, v in merged.items() if k != "base"} == after
-
-
-def test_frames_wait_while_the_connection_has_not_sent_the_last_ones() -> None:
-    """daphne's send returns at once: the outbox asks the connection's backlog instead."""
-
-    async def body() -> list[str]:
-        socket = Socket()
-        unsent = [0]
-        outbox = Outbox(socket.send, channel_name="unused", backlog=lambda: unsent[0])
-        outbox.release(0)
-        outbox.offer(1, "f1")
-        await settle()
-        unsent[0] = 5000  # the viewer stopped reading
-        for seq in range(2, 20):
-            outbox.offer(seq, f"f{seq}")
-            await asyncio.sleep(0.01)
-        assert socket.sent == ["f1"] and outbox.waiting == Offer(19, "f19", None)
-        unsent[0] = 0  # it read everything
-        await asyncio.sleep(BACKLOG_POLL_S * 2)
-        outbox.close()
-        return socket.sent
-
-    assert asyncio.run(body()) == ["f1", "f19"]

@@ -40,3 +40,18 @@ def test_an_owner_may_have_so_many_runs_going(api: Api, settings: Any, quota_set
     idle_run(other["slug"])
     response = start(api, scenario)
     assert response.status_code == 201, response.content
+
+
+def test_a_person_may_have_so_many_runs_going_whatever_their_scenarios(
+    api: Api, settings: Any, quota_settings: Any
+) -> None:
+    settings.PLAYGROUND_MAX_RUNS_PER_CLIENT = 2
+    settings.PLAYGROUND_MAX_RUNS_PER_OWNER = 10
+    started = [start(api, create(api, tiny())) for _ in range(2)]
+    assert [response.status_code for response in started] == [201, 201]
+    third = create(api, tiny())
+    errors = assert_errors(start(api, third), 429)
+    assert "you already have 2 runs going or waiting; one person may have at most 2" in errors[0]["message"]
+    assert int(start(api, third)["Retry-After"]) >= 1
+    Run.objects.filter(pk=started[0].json()["run_id"]).update(status=Run.Status.FINISHED)  # one ended
+    assert start(api, third).status_code == 201
