@@ -7,6 +7,7 @@ Runs against the real stack: daphne (`live_server_url`) and a worker fleet (`liv
 one database and Redis. Screenshots of the live canvas and the dock go to docs/screenshots/.
 """
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,7 +137,10 @@ def test_owner_runs_breaks_and_stops_while_a_viewer_watches(
     owner.locator("#live-dock").screenshot(path=str(artifacts / "dock-uptime-queue.png"))  # docs: test_failover_live
     owner.get_by_role("tab", name="Event log").click()
     expect(owner.locator("#dock-panel-events li", has_text="email stopped consuming").first).to_be_visible()
-    expect(owner.locator("#dock-panel-events li", has_text="fault fired: start consumer").first).to_be_visible()
+    # The tab shows the entries the frames carried; a viewer that skips a frame (a busy machine)
+    # skips its entries, so the restart is checked in the complete log (the run's events API).
+    faults = owner.request.get(f"{live_server_url}/api/runs/{run_id}/events/?kind=fault").json()["events"]
+    assert any("start_consumer" in json.dumps(entry) for entry in faults), faults
 
     # Stop: back to editing, the final figures stay, the report is linked.
     owner.locator("#btn-stop").click()
