@@ -2,13 +2,21 @@
  * The dock's Event log tab: the run's events, newest first — the audit entries every frame
  * carries (requests, calls served, decisions, events published and handled, outcomes, faults)
  * and what changed between frames (frame-events.js), plus the faults fired from this page.
- * Filtered by event type and order id, with a pause button; at most MAX_ROWS events are kept
- * and shown. An order id opens the order's trace (callbacks.onOrder).
+ * Filtered by event type and order id, with a pause button. The request traffic (requests,
+ * calls, messages, outcomes) keeps its latest MAX_ROUTINE entries; what changed the run (faults,
+ * state changes, breakers, health checks, scaling) keeps its latest MAX_NOTABLE apart, so a busy
+ * run's traffic never pushes a fault out of the log. An order id opens the order's trace
+ * (callbacks.onOrder).
  */
 
 import { auditEventsOf, changesBetween } from "./frame-events.js";
 
-const MAX_ROWS = 500;
+const MAX_ROUTINE = 500;
+const MAX_NOTABLE = 200;
+/** Audit kinds that are traffic; every other event (faults, changes, breakers…) is notable. */
+const ROUTINE = new Set(["request", "served", "handled", "decision", "publish", "published", "projected", "outcome", "dead_letter", "event"]);
+
+const isNotable = (event) => !ROUTINE.has(event.type);
 
 function cell(className, text) {
   const span = document.createElement("span");
@@ -43,7 +51,8 @@ export function createEventsTab({ element, options = {}, callbacks = {} }) {
   const list = element.querySelector("[data-list]");
   const count = element.querySelector("[data-count]");
   const empty = element.querySelector("[data-empty]");
-  const events = []; // newest last
+  let events = []; // newest last
+  const rows = new WeakMap(); // event → its list item, while shown
   const types = new Set();
   let previous = null; // the last frame drawn
   let lastSeq = -1; // the last frame whose audit entries were taken
@@ -61,6 +70,8 @@ export function createEventsTab({ element, options = {}, callbacks = {} }) {
 
   function row(event) {
     const item = document.createElement("li");
+    rows.set(event, item);
+    if (isNotable(event)) item.classList.add("event-notable");
     item.dataset.type = event.type;
     const order = document.createElement("span");
     order.className = "event-order";
@@ -115,12 +126,21 @@ export function createEventsTab({ element, options = {}, callbacks = {} }) {
       addType(event.type);
       if (!paused && matches(event)) shown.prepend(row(event));
     }
-    if (events.length > MAX_ROWS) events.splice(0, events.length - MAX_ROWS);
-    if (!paused) {
-      list.prepend(shown);
-      while (list.childElementCount > MAX_ROWS) list.lastChild.remove();
-    }
+    if (!paused) list.prepend(shown);
+    trim();
     showCount();
+  }
+
+  /** Drops the oldest events past each kind's limit, and their rows. */
+  function trim() {
+    let notable = events.filter(isNotable).length;
+    let routine = events.length - notable;
+    if (notable <= MAX_NOTABLE && routine <= MAX_ROUTINE) return;
+    events = events.filter((event) => {
+      const kept = isNotable(event) ? notable-- <= MAX_NOTABLE : routine-- <= MAX_ROUTINE;
+      if (!kept) rows.get(event)?.remove();
+      return kept;
+    });
   }
 
   /** Every frame received: its audit entries (once per frame, however often it comes). */
@@ -158,7 +178,7 @@ export function createEventsTab({ element, options = {}, callbacks = {} }) {
     update,
     add: (event) => addAll([event]),
     reset() {
-      events.length = 0;
+      events = [];
       previous = null;
       lastSeq = -1;
       seen = 0;
