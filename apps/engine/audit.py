@@ -1,9 +1,9 @@
 """The audit log of a run: every event with its correlation (order) id.
 
-Hops append entries to a Redis list as they commit (Hop.audit); when a run ends the control
-task stores the list in the database (`persist`), so a finished run keeps its log after its
-Redis keys are gone. Reads come from the database for a stored run and from Redis for a run
-that is still going.
+Hops append entries to a Redis list as they commit (Hop.audit); when a run has ended the
+control task stores the list in the database (`persist`, one transaction), so a finished run
+keeps its log after its Redis keys are gone. Reads come from the database for a stored run and
+from Redis for a run that is still going or not stored yet (its keys outlive the storing).
 
 An order's trace is every entry with its correlation id, in run-time order: the request, the
 calls each service served (with waiting and total time), the decisions of domain behaviours,
@@ -13,6 +13,8 @@ the events published and who handled them, and the outcome.
 import json
 from collections.abc import Iterator
 from typing import Any
+
+from django.db import transaction
 
 from apps.engine.models import AuditEvent
 from apps.engine.runtime import keys
@@ -36,8 +38,14 @@ def live_entries(run_id: str) -> Iterator[dict[str, Any]]:
         start += CHUNK
 
 
+def to_store(run_id: str) -> int:
+    """How many entries `persist` will store: the run's log, up to MAX_STORED."""
+    return min(client().llen(keys.audit(run_id)), MAX_STORED)
+
+
+@transaction.atomic
 def persist(run_id: str) -> int:
-    """Store the run's log in the database; returns how many entries were stored."""
+    """Store the run's log in the database, all or nothing; returns how many entries were stored."""
     batch: list[AuditEvent] = []
     stored = 0
     for seq, entry in enumerate(live_entries(run_id)):

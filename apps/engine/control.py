@@ -5,8 +5,8 @@
 clock can never take a slot the steps need. It claims the queued Run once the fleet has room
 for it (apps/engine/admission.py; until then it records why the run waits and looks again
 every WAIT_POLL_S), drives it (publishing every sample to the run's websocket group), stores
-the summary, the time series and the audit log, and releases the run's Redis keys whatever
-happened.
+the summary and the time series (the run has ended then: Stop answers within 2 s), then the
+audit log, and releases the run's Redis keys whatever happened.
 """
 
 import logging
@@ -17,6 +17,7 @@ from typing import Any
 
 import redis
 from celery import shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 
 from apps.engine import admission, audit
@@ -132,6 +133,19 @@ def finished_series(driver: "RunDriver | None", status: str) -> list[dict[str, A
         return list(driver.stream.series)
 
 
+def store_audit(run_id: str, summary: dict[str, Any]) -> None:
+    """The ended run's audit log into the database; until it is there, reads come from Redis.
+    Should it fail, the summary says how many entries were stored: none."""
+    try:
+        stored = audit.persist(run_id)
+    except (redis.RedisError, DatabaseError):
+        log.exception("run %s: could not store its audit log", run_id)
+        stored = 0
+    if stored != summary["audit"]["stored"]:
+        summary["audit"]["stored"] = stored
+        Run.objects.filter(pk=run_id).update(summary=summary)
+
+
 def drive_run(run_id: str) -> None:
     run = Run.objects.filter(pk=run_id).first()
     if run is None:
@@ -151,7 +165,7 @@ def drive_run(run_id: str) -> None:
             "id": run.id, "duration_s": driver.duration_s, "seed": driver.seed, "speed": speed_value(driver.speed),
             "stopped": stop.raised,
         }  # fmt: skip
-        summary["audit"] = {"stored": audit.persist(run.id), "limit": audit.MAX_STORED}
+        summary["audit"] = {"stored": audit.to_store(run.id), "limit": audit.MAX_STORED}
         status, error = (Run.Status.STOPPED if stop.raised else Run.Status.FINISHED), ""
     except redis.RedisError as exc:
         log.exception("run %s failed: the engine's Redis went away", run.id)
@@ -168,6 +182,8 @@ def drive_run(run_id: str) -> None:
             Run.objects.filter(pk=run.id).update(
                 status=status, ended_at=timezone.now(), summary=summary, series=series, error=error
             )
+            if summary is not None and "audit" in summary:
+                store_audit(run.id, summary)
         finally:
             try:
                 release(run.id)  # the run's keys (the driver's cleanup is this)

@@ -107,9 +107,9 @@ def test_stop_stops_a_heavy_run_within_2_s_running_or_draining(fleet: Fleet, pha
     stopped = ended(run.id, timeout_s=30)
     took = time.monotonic() - asked
     assert stopped.status == "stopped"
-    # The cut comes 1 s after Stop; storing the summary and the audit log follows. Quiet, that
-    # is under 2 s in all; on a busy 2-core CI machine it took 2.6-2.7 s (the 2 s goal: not yet).
-    assert took < STOP_WITHIN_S * 2, f"Stop took {took:.2f} s"
+    # The cut comes 0.5 s after Stop, then the summary and series are stored (the audit log
+    # after). Measured: 0.9-1.1 s quiet, 1.0-1.3 s beside three CPU burners on 2 cores.
+    assert took < STOP_WITHIN_S, f"Stop took {took:.2f} s"
     assert stopped.summary is not None
     assert_accounted(stopped.summary)
     assert ordinary_run() == before

@@ -21,13 +21,16 @@ def cut_open_work(run: str, at_ms: float) -> dict[str, int]:
     r = client()
     outcomes = keys.outcomes(run)
     requests_cut = 0
+    open_requests: list[tuple[bytes, str]] = []
     for rid_raw, raw in r.hscan_iter(keys.requests(run), count=SCAN_BATCH):
         request: dict[str, Any] = json.loads(raw)
-        if request.get("outcome") is not None:
-            continue
-        record = {"outcome": "cut", "created": request.get("created", 0.0), "ended": at_ms, "op": request.get("op", "")}
-        if r.hsetnx(outcomes, rid_raw, json.dumps(record)):
-            requests_cut += 1
+        if request.get("outcome") is None:
+            record = {"outcome": "cut", "created": request.get("created", 0.0), "ended": at_ms}
+            open_requests.append((rid_raw, json.dumps({**record, "op": request.get("op", "")})))
+        if len(open_requests) >= SCAN_BATCH:
+            requests_cut += record_cuts(r, outcomes, open_requests)
+            open_requests = []
+    requests_cut += record_cuts(r, outcomes, open_requests)
     deliveries_cut = [key for key, value in r.hscan_iter(keys.deliveries(run), count=SCAN_BATCH) if value == b"pending"]
     pipe = r.pipeline(transaction=True)
     for start in range(0, len(deliveries_cut), SCAN_BATCH):
@@ -37,3 +40,14 @@ def cut_open_work(run: str, at_ms: float) -> dict[str, int]:
     pipe.hincrby(keys.stats(run), "deliveries:open", -len(deliveries_cut))
     pipe.execute()
     return {"requests": requests_cut, "deliveries": len(deliveries_cut)}
+
+
+def record_cuts(r: Any, outcomes: str, records: list[tuple[bytes, str]]) -> int:
+    """Write the outcome `cut` of the requests that have none yet, in one round trip; returns
+    how many were written."""
+    if not records:
+        return 0
+    pipe = r.pipeline(transaction=False)
+    for rid_raw, record in records:
+        pipe.hsetnx(outcomes, rid_raw, record)
+    return sum(1 for written in pipe.execute() if written)
