@@ -59,12 +59,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground.embedded_redis import free_port, start_embedded_redis  # noqa: E402
+from playground.embedded_redis import start_embedded_redis  # noqa: E402
+from playground.local_daphne import local_daphne  # noqa: E402
 
 TEMPLATE = "ecommerce-platform"
 VIEW_RATE = 10.0  # view messages a second (the page sends at most ~10)
 LASER_RATE = 30.0  # laser messages a second (the page sends at most ~30)
 CONNECT_BATCH = 25  # participants connecting at once
+ACK_EVERY = 4  # as the editor (static/live/run-stream.js): a run follower acknowledges every 4th frame
 CONNECT_TIMEOUT_S = 60.0  # for one batch
 QUIET_S = 1.0  # no state message for this long: the joins' and connections' broadcasts are over
 QUIET_TIMEOUT_S = 60.0
@@ -305,37 +307,6 @@ def expect(answer: tuple[int, Any], *statuses: int) -> Any:
 
 
 @contextmanager
-def daphne() -> Iterator[str]:
-    port = free_port()
-    log = open(Path(tempfile.gettempdir()) / f"bench-classroom-daphne-{port}.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start (see {log.name})") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
-@contextmanager
 def fleet() -> Iterator[None]:
     """A control worker (run drivers) and an engine worker (hops), on this bench's database and
     Redis, stopped on the way out."""
@@ -456,9 +427,13 @@ async def follow_run(url: str, follower: Follower, connected: asyncio.Event) -> 
     async with connect(url, origin=origin(url), max_size=None) as socket:  # type: ignore[arg-type]
         await socket.recv()  # the snapshot
         connected.set()
+        handled = 0
         async for raw in socket:
             received = time.time()
             frame = json.loads(raw)
+            handled += 1
+            if handled % ACK_EVERY == 0:  # acknowledged as the editor does (the server paces it)
+                await socket.send(json.dumps({"type": "ack", "seq": frame["seq"]}))
             if frame.get("type") in ("frame", "delta") and "computed_at" in frame:
                 follower.run_frames.append((int(frame["seq"]), float(frame["computed_at"]), received))
 
@@ -673,12 +648,19 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
     results = []
     with ExitStack() as stack:
         stack.enter_context(fleet())
-        base_url = stack.enter_context(daphne())
+        log_path = Path(tempfile.gettempdir()) / f"bench-classroom-daphne-{os.getpid()}.log"
+        server = stack.enter_context(local_daphne(log_path=log_path))
+        base_url = server.url
         slug, secret = scenario(base_url)
         for participants in args.participants:
+            cpu = server.cpu_seconds()
             result = asyncio.run(classroom(base_url, slug, secret, participants, args.seconds))
+            result["daphne_cpu_s"] = round(server.cpu_seconds() - cpu, 2)
             results.append(result)
-            print(f"{progress_line(result)}; load average {load_average()}", flush=True)
+            print(
+                f"{progress_line(result)}; daphne CPU {result['daphne_cpu_s']} s; load average {load_average()}",
+                flush=True,
+            )
     print()
     print("\n".join(table(results)))
     print()

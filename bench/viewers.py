@@ -11,7 +11,9 @@ frame in Redis and hands it to the Publisher's group_send) at `--rate` frames a 
 on loopback) and which `seq`s it never got (dropped: the server keeps only the newest frame
 waiting for a slow viewer).
 
-Scenarios: 1 viewer (the baseline), 50 and 200 viewers; each is reported with p50/p95/max of
+Scenarios: 1 viewer (the baseline), 50 and 200 viewers, each acknowledging every message as the
+editor does (`{"type": "ack", "seq"}` every 4th message: the server paces them), then the 200 again without
+acknowledgements (what the acks cost); each is reported with p50/p95/max of
 the delay over all viewers' frames, frames dropped per viewer, and p95 as a ratio of the
 baseline's p95 from this same run. Targets: 50 viewers p95 < 100 ms, 200 viewers p95 < 250 ms.
 
@@ -29,9 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,11 +38,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground.embedded_redis import free_port  # noqa: E402
+from playground.local_daphne import local_daphne  # noqa: E402
 
 TEMPLATE = "ecommerce-platform"
 CHROMIUM = "/usr/bin/chromium"
 CONNECT_BATCH = 25  # viewers connecting at once
+ACK_EVERY = 4  # as the editor (static/live/run-stream.js): acknowledge every 4th message
 SETTLE_S = 15.0  # after the last frame is published, how long viewers may take to receive it
 
 
@@ -144,37 +144,6 @@ def publish(run_id: str, rate: float, seconds: float) -> None:
 # --- the server, the runs, the viewers ------------------------------------------------------
 
 
-@contextmanager
-def daphne() -> Iterator[str]:
-    port = free_port()
-    log = open(Path(tempfile.gettempdir()) / f"bench-viewers-daphne-{port}.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start (see {log.name})") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
 def create_run(*, scenario: Any = None) -> str:
     """A run row, `running`, that viewers may connect to (nothing drives it: the publisher does)."""
     from django.utils import timezone
@@ -192,13 +161,16 @@ def create_run(*, scenario: Any = None) -> str:
     return run.id
 
 
-async def watch(url: str, viewer: Viewer, connected: asyncio.Event, stop: asyncio.Event) -> None:
+async def watch(url: str, viewer: Viewer, connected: asyncio.Event, stop: asyncio.Event, *, ack: bool) -> None:
+    """One viewer; with `ack` it acknowledges every ACK_EVERY-th message as the editor does (the
+    server paces it)."""
     from websockets.asyncio.client import connect
 
     async with connect(url, origin=url.replace("ws://", "http://").split("/ws/")[0], max_size=None) as socket:  # type: ignore[arg-type]
         first = json.loads(await socket.recv())  # the snapshot
         viewer.seqs.add(int(first.get("seq", 0)))
         connected.set()
+        handled = 0
         while not stop.is_set():
             try:
                 raw = await asyncio.wait_for(socket.recv(), timeout=0.2)
@@ -206,13 +178,16 @@ async def watch(url: str, viewer: Viewer, connected: asyncio.Event, stop: asynci
                 continue
             received = time.time()
             frame = json.loads(raw)
+            handled += 1
+            if ack and handled % ACK_EVERY == 0:
+                await socket.send(json.dumps({"type": "ack", "seq": frame["seq"]}))
             if frame.get("type") == "snapshot" or "computed_at" not in frame:
                 continue
             viewer.seqs.add(int(frame["seq"]))
             viewer.delays_ms.append((received - float(frame["computed_at"])) * 1000)
 
 
-async def fan_out(base_url: str, viewers: int, rate: float, seconds: float) -> dict[str, Any]:
+async def fan_out(base_url: str, viewers: int, rate: float, seconds: float, *, ack: bool) -> dict[str, Any]:
     from asgiref.sync import sync_to_async
 
     run_id = await sync_to_async(create_run)()
@@ -224,7 +199,7 @@ async def fan_out(base_url: str, viewers: int, rate: float, seconds: float) -> d
     for start in range(0, viewers, CONNECT_BATCH):
         batch = [asyncio.Event() for _ in seen[start : start + CONNECT_BATCH]]
         for viewer, connected in zip(seen[start : start + CONNECT_BATCH], batch, strict=True):
-            tasks.append(asyncio.create_task(watch(ws_url, viewer, connected, stop)))
+            tasks.append(asyncio.create_task(watch(ws_url, viewer, connected, stop, ack=ack)))
         await asyncio.wait_for(asyncio.gather(*(event.wait() for event in batch)), timeout=30)
     connect_s = time.perf_counter() - connect_started
     publisher = await asyncio.create_subprocess_exec(
@@ -318,18 +293,27 @@ async def run_all(args: argparse.Namespace) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"], check=True, cwd=ROOT)
     print(f"{os.cpu_count()} cores; load average {load_average()}; Redis {os.environ['REDIS_URL']}")
     print(f"{args.rate:g} frames/s for {args.seconds:g} s per scenario; template {TEMPLATE}")
-    with daphne() as base_url:
+    log_path = Path(tempfile.gettempdir()) / f"bench-viewers-daphne-{os.getpid()}.log"
+    with local_daphne(log_path=log_path) as server:
+        base_url = server.url
         baseline: dict[str, Any] | None = None
-        for viewers in args.viewers:
-            result = await fan_out(base_url, viewers, args.rate, args.seconds)
+        # Viewers acknowledge frames as the editor does; the largest count once more without
+        # acknowledgements, for what they cost.
+        scenarios = [(viewers, True) for viewers in args.viewers] + [(args.viewers[-1], False)]
+        for viewers, ack in scenarios:
+            cpu = server.cpu_seconds()
+            result = await fan_out(base_url, viewers, args.rate, args.seconds, ack=ack)
+            result["daphne_cpu_s"] = round(server.cpu_seconds() - cpu, 2)
             baseline = baseline or result
             ratio = result["p95_ms"] / baseline["p95_ms"] if baseline["p95_ms"] else float("nan")
             print(
-                f"{viewers:4d} viewers: p50 {result['p50_ms']:6.1f} ms  p95 {result['p95_ms']:6.1f} ms"
+                f"{viewers:4d} viewers{'' if ack else ' (no acks)'}: p50 {result['p50_ms']:6.1f} ms"
+                f"  p95 {result['p95_ms']:6.1f} ms"
                 f"  max {result['max_ms']:6.1f} ms  p95/baseline {ratio:5.2f}"
                 f"  dropped/viewer mean {result['dropped_mean']} max {result['dropped_max']}"
                 f"  ({result['received']} frames received of {result['frames'] * viewers};"
-                f" frame {result['frame_bytes']} B; connected in {result['connect_s']} s)"
+                f" frame {result['frame_bytes']} B; connected in {result['connect_s']} s;"
+                f" daphne CPU {result['daphne_cpu_s']} s)"
             )
         print(f"load average {load_average()}")
         if args.browser and os.path.exists(CHROMIUM):

@@ -12,8 +12,13 @@ only the `nodes` and `edges` entries that changed. A viewer whose last frame is 
 `base` is sent the delta; one that missed frames is sent the whole frame (`"type": "frame"`).
 
 An Outbox keeps only the newest offered frame waiting and hands it to its socket when the
-previous send has finished: a slow viewer loses resolution (a gap in `seq`), never state, never
-holds up the reader or the other viewers, and costs at most one waiting frame. Other message
+previous send has finished and, for a viewer that acknowledges frames (`{"type": "ack", "seq"}`,
+as the editor does every ACK_EVERY messages), when fewer than ACK_WINDOW frames it was sent are
+unacknowledged (an ack of a `seq` acknowledges the frames before it too). A
+server's `send` cannot tell whether a viewer keeps up: daphne takes the bytes at once, and the
+kernels and the browser buffer megabytes more; only the viewer's acknowledgement says it has
+handled a frame. So a slow viewer loses resolution (a gap in `seq`), never state, never holds up
+the reader or the other viewers, and costs at most one waiting frame. Other message
 types group-sent to a run are relayed to each viewer's own channel, where the consumer's handler
 for that type gets them as if it had joined the group itself (no order is kept between them and
 frames).
@@ -28,6 +33,7 @@ import asyncio
 import json
 import logging
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,6 +47,8 @@ from apps.live.group_reader import GroupReader
 log = logging.getLogger(__name__)
 
 FRAME_TYPE = "run.frame"  # what apps/engine/stream.py group-sends; anything else is relayed
+ACK_WINDOW = 8  # frames an acknowledging viewer may have unacknowledged (1.6 s of them); the next one waits
+ACK_EVERY = 4  # how often the editor acknowledges (every 4th message: fewer messages, never a stall)
 
 
 class Outbox:
@@ -50,6 +58,9 @@ class Outbox:
     than one sent or waiting are skipped. Nothing is sent while the outbox is held: it is held
     from its creation until the first snapshot went out (`release`), and again while a snapshot
     is being read (`hold`), so a frame never follows a snapshot it is older than.
+
+    A viewer that acknowledges frames (`acknowledge`) is paced by its acknowledgements from its
+    first one on: while ACK_WINDOW frames sent are unacknowledged, the newest frame waits.
     """
 
     def __init__(self, send: Callable[[str], Awaitable[None]], *, channel_name: str) -> None:
@@ -58,6 +69,8 @@ class Outbox:
         self.waiting: Offer | None = None
         self.held = True
         self.closed = False
+        self.paced = False  # the viewer acknowledges frames
+        self.unacknowledged: deque[int] = deque()  # seqs sent since the viewer began acknowledging
         self._send = send
         self._sender: asyncio.Task[None] | None = None
 
@@ -72,6 +85,16 @@ class Outbox:
     def hold(self) -> None:
         self.held = True
 
+    def acknowledge(self, seq: int) -> None:
+        """The viewer has handled the frames up to `seq` (a snapshot's, too): send what waits."""
+        self.paced = True
+        while self.unacknowledged and self.unacknowledged[0] <= seq:
+            self.unacknowledged.popleft()
+        self._start()
+
+    def _behind(self) -> bool:
+        return self.paced and len(self.unacknowledged) >= ACK_WINDOW
+
     def release(self, sent_seq: int) -> None:
         """Send again; `sent_seq` is the snapshot's (frames up to it are skipped)."""
         self.sent_seq = max(self.sent_seq, sent_seq)
@@ -85,18 +108,20 @@ class Outbox:
             self._sender.cancel()
 
     def _start(self) -> None:
-        if self.held or self.closed or self.waiting is None:
+        if self.held or self.closed or self.waiting is None or self._behind():
             return
         if self._sender is None or self._sender.done():
             self._sender = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
-        while self.waiting is not None and not self.held:
+        while self.waiting is not None and not self.held and not self._behind():
             offer, self.waiting = self.waiting, None
             if offer.seq <= self.sent_seq:
                 continue
             text = offer.delta[1] if offer.delta is not None and offer.delta[0] == self.sent_seq else offer.full
             self.sent_seq = offer.seq
+            if self.paced:
+                self.unacknowledged.append(offer.seq)
             try:
                 await self._send(text)
             except Exception:

@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from apps.engine.runtime.redis import client
-from apps.live.consumers import LeavesOnClose
+from apps.live.consumers import LeavesOnClose, QuickDispatch
 from apps.training.fanout import RELAY_TYPE, Mailbox, session_fanout, session_group
 from apps.training.models import Session
 from apps.training.ownership import INSTRUCTOR_KEY, PARTICIPANT_KEY, participant_by_token, remembered
@@ -54,7 +54,7 @@ def clean_area(area: Any) -> dict[str, float] | None:
     return {name: round(value, 2) for name, value in values.items() if value is not None}
 
 
-class SessionConsumer(LeavesOnClose, AsyncWebsocketConsumer):  # type: ignore[misc]
+class SessionConsumer(LeavesOnClose, QuickDispatch, AsyncWebsocketConsumer):  # type: ignore[misc]
     session: Session | None = None
     role = "spectator"
     participant_id: int | None = None

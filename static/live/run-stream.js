@@ -4,11 +4,15 @@
  * fields, and only the `nodes` and `edges` entries that changed; merged into the picture held,
  * they give the whole frame the callbacks receive. After frames the server skipped for a slow
  * viewer it sends a whole `frame`. A delta whose base is not the picture held (a gap) is
- * dropped and a fresh snapshot asked for (`{"type": "snapshot"}`). Reconnects with backoff
- * until the run has ended.
+ * dropped and a fresh snapshot asked for (`{"type": "snapshot"}`). Every ACK_EVERY-th message
+ * is acknowledged once handled (`{"type": "ack", seq}`, which covers the ones before): the
+ * server (apps/live/fanout.py, ACK_WINDOW 8) sends frames only to a page that keeps up, and a
+ * busy page gets the newest frame instead of a backlog.
+ * Reconnects with backoff until the run has ended.
  */
 
 const ENDED = new Set(["finished", "stopped", "failed"]);
+const ACK_EVERY = 4; // below the server's window of unacknowledged frames (8): never a stall
 
 /**
  * @param {object} args
@@ -23,6 +27,7 @@ export function createRunStream({ options, callbacks }) {
   let closed = false;
   let retryMs = 500;
   let timer = null;
+  let unacknowledged = 0; // messages handled since the last ack
   const stats = { frames: 0, gaps: 0, snapshots: 0 };
 
   let picture = null; // the whole frame last handed on
@@ -65,6 +70,7 @@ export function createRunStream({ options, callbacks }) {
     socket = new WebSocket(`${scheme}://${window.location.host}${options.url}`);
     socket.addEventListener("open", () => {
       retryMs = 500;
+      unacknowledged = 0;
       callbacks.onConnection?.(true);
     });
     socket.addEventListener("message", (event) => {
@@ -74,7 +80,13 @@ export function createRunStream({ options, callbacks }) {
       } catch {
         return;
       }
-      if (frame && typeof frame.seq === "number") handle(frame);
+      if (!frame || typeof frame.seq !== "number") return;
+      handle(frame);
+      unacknowledged += 1;
+      if (unacknowledged >= ACK_EVERY && socket?.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ type: "ack", seq: frame.seq }));
+        unacknowledged = 0;
+      }
     });
     socket.addEventListener("close", (event) => {
       callbacks.onConnection?.(false);

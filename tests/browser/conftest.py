@@ -8,13 +8,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from playground.embedded_redis import free_port, start_embedded_redis
+from playground.embedded_redis import start_embedded_redis
+from playground.local_daphne import local_daphne
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -44,20 +44,6 @@ def chromium_path() -> str:
             pytest.fail(f"CI=true and no Chromium at {CHROMIUM}")
         pytest.skip(f"no Chromium at {CHROMIUM}: browser tests skipped")
     return CHROMIUM
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout_s} s")
 
 
 @pytest.fixture(scope="session")
@@ -90,26 +76,8 @@ def live_server_env(tmp_path_factory: pytest.TempPathFactory, chromium_path: str
 def live_server_url(tmp_path_factory: pytest.TempPathFactory, live_server_env: dict[str, str]) -> Iterator[str]:
     """Base URL of a real daphne serving the app (fresh database, templates loaded)."""
     workdir = tmp_path_factory.mktemp("daphne")
-    port = free_port()
-    log = open(workdir / "daphne.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-        env=live_server_env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(url + "/", server)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with local_daphne(log_path=workdir / "daphne.log", env=live_server_env) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

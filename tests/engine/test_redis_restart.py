@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from playground.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
-from tests.browser.conftest import _wait_for, _wait_for_queues
+from playground.local_daphne import wait_for_page
+from tests.browser.conftest import _wait_for_queues
 from tests.engine.test_runs_api import tiny
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -71,7 +72,7 @@ class Stack:
             subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
             for command in commands
         ]
-        _wait_for(self.url + "/", self.processes[0])
+        wait_for_page(self.url + "/", self.processes[0])
         _wait_for_queues(self.redis.url, {"engine", "control"})
 
     def restart_redis(self) -> None:

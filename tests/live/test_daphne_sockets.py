@@ -1,6 +1,7 @@
 """A run's websocket under a real daphne (the server's log must hold no traceback).
 
-A viewer that reads gets every frame in order; an unknown run is closed with 4404; malformed
+A viewer that reads gets every frame in order; one that acknowledges frames and stops reading
+for a while is then sent the newest frame, not a backlog; an unknown run is closed with 4404; malformed
 messages are answered and an oversized one closes the socket with 4413, all without a
 traceback in the server's log.
 """
@@ -8,9 +9,6 @@ traceback in the server's log.
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,8 @@ from websockets.exceptions import ConnectionClosed
 from apps.engine.runtime.plan import compile_plan
 from apps.engine.runtime.redis import client
 from apps.engine.stream import RunStream, frame_key, publisher
-from playground.embedded_redis import free_port
+from apps.live.fanout import ACK_WINDOW
+from playground.local_daphne import local_daphne
 from tests.live.test_run_socket import idle_run, sample
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
@@ -49,7 +48,6 @@ def database_url() -> str:
 @pytest.fixture
 def daphne(transactional_db: None, tmp_path: Path) -> Iterator[int]:
     """A daphne on a free port, on the test database and the suite's Redis; yields the port."""
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "playground.settings",
@@ -57,32 +55,8 @@ def daphne(transactional_db: None, tmp_path: Path) -> Iterator[int]:
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_DEBUG": "0",
     }
-    log = open(tmp_path / "daphne.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start: {(tmp_path / 'daphne.log').read_text()}") from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with local_daphne(log_path=tmp_path / "daphne.log", env=env) as server:
+        yield server.port
     assert b"Traceback" not in (tmp_path / "daphne.log").read_bytes()
 
 
@@ -114,6 +88,30 @@ async def reading_viewer(port: int, stream: RunStream) -> list[int]:
 
 def test_a_viewer_that_reads_gets_every_frame(daphne: int, stream: RunStream) -> None:
     assert asyncio.run(reading_viewer(daphne, stream)) == list(range(FRAMES + 1))
+
+
+async def stalled_viewer(port: int, stream: RunStream) -> list[dict[str, Any]]:
+    """Acknowledges what it handles, but handles nothing while the frames are published."""
+    url = f"ws://127.0.0.1:{port}/ws/runs/{stream.run_id}/"
+    async with connect(url, origin=f"http://127.0.0.1:{port}", compression=None) as socket_:
+        snapshot = json.loads(await socket_.recv())
+        await socket_.send(json.dumps({"type": "ack", "seq": snapshot["seq"]}))
+        await asyncio.to_thread(publish, stream)  # 3 s of frames, none read
+        frames: list[dict[str, Any]] = []
+        while not frames or frames[-1]["seq"] < FRAMES:
+            frames.append(json.loads(await asyncio.wait_for(socket_.recv(), timeout=5)))
+            await socket_.send(json.dumps({"type": "ack", "seq": frames[-1]["seq"]}))
+        return frames
+
+
+def test_an_acknowledging_viewer_that_stops_reading_gets_the_newest_frame_not_a_backlog(
+    daphne: int, stream: RunStream
+) -> None:
+    frames = asyncio.run(stalled_viewer(daphne, stream))
+    seqs = [frame["seq"] for frame in frames]
+    assert len(seqs) <= ACK_WINDOW + 2, seqs  # what was sent before it stalled, then the newest
+    assert seqs == sorted(seqs) and seqs[-1] == FRAMES
+    assert frames[-1]["type"] == "frame"  # whole: the frames between were skipped
 
 
 async def unknown_run(port: int) -> int | None:

@@ -4,7 +4,7 @@ waits for the socket."""
 
 import asyncio
 
-from apps.live.fanout import Offer, Outbox, frame_delta
+from apps.live.fanout import ACK_WINDOW, Offer, Outbox, frame_delta
 
 
 class Socket:
@@ -119,3 +119,41 @@ def test_a_delta_carries_the_small_fields_and_only_the_entries_that_changed() ->
     assert delta == {"seq": 5, "type": "delta", "base": 4, "t": 1.2, "nodes": {"b": {"rps": 3}}, "edges": {}}
     merged = {**before, **delta, "nodes": {**before["nodes"], **delta["nodes"]}, "edges": before["edges"]}
     assert {k: v for k, v in merged.items() if k != "base"} == after
+
+
+def test_an_acknowledging_viewer_is_sent_no_more_than_it_keeps_up_with() -> None:
+    async def body() -> list[str]:
+        socket = Socket()  # sends never wait: like daphne, which buffers what the viewer has not read
+        outbox = Outbox(socket.send, channel_name="unused")
+        outbox.release(0)
+        outbox.acknowledge(0)  # the snapshot: from now on the viewer is paced by its acks
+        for seq in range(1, 21):
+            outbox.offer(seq, f"f{seq}")
+            await settle()
+        window = [f"f{seq}" for seq in range(1, ACK_WINDOW + 1)]
+        assert socket.sent == window  # ACK_WINDOW unacknowledged: the rest waits
+        assert outbox.waiting == Offer(20, "f20", None)  # only the newest
+        outbox.acknowledge(1)
+        await settle()
+        assert socket.sent == [*window, "f20"]  # a gap in seq: the newest, not a backlog
+        outbox.acknowledge(99)  # an ack beyond what was sent clears the window, nothing more
+        outbox.offer(21, "f21")
+        await settle()
+        outbox.offer(22, "f22")
+        await settle()
+        return socket.sent
+
+    assert asyncio.run(body())[ACK_WINDOW:] == ["f20", "f21", "f22"]
+
+
+def test_a_viewer_that_never_acknowledges_is_not_paced() -> None:
+    async def body() -> list[str]:
+        socket = Socket()
+        outbox = Outbox(socket.send, channel_name="unused")
+        outbox.release(0)
+        for seq in range(1, 6):
+            outbox.offer(seq, f"f{seq}")
+            await settle()
+        return socket.sent
+
+    assert asyncio.run(body()) == [f"f{seq}" for seq in range(1, 6)]

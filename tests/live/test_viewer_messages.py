@@ -100,3 +100,48 @@ def test_multibyte_text_counts_in_bytes() -> None:
         return closed
 
     assert async_to_sync(body)() == {"type": "websocket.close", "code": 4413}
+
+
+@pytest.mark.parametrize("seq", [None, "3", 1.5, True])
+def test_an_ack_without_an_integer_seq_is_answered_with_an_error(seq: Any) -> None:
+    url = path("run")
+
+    async def body() -> dict[str, Any]:
+        socket = WebsocketCommunicator(application, url, headers=ORIGIN)
+        await socket.connect()
+        await socket.receive_json_from(timeout=5)  # the snapshot
+        await socket.send_json_to({"type": "ack", "seq": seq})
+        error = await socket.receive_json_from(timeout=5)
+        await socket.send_json_to({"type": "ack", "seq": 0})  # a good one: no answer
+        assert await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()
+        return error
+
+    error = async_to_sync(body)()
+    assert error["type"] == "error" and "integer seq" in error["message"]
+
+
+def test_messages_are_handled_without_a_thread_hop_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Channels would close stale database connections in a thread before every message (an
+    ack, a laser point); these consumers reach the database only through
+    database_sync_to_async, which does it itself (apps/live/consumers.py QuickDispatch)."""
+    hops = 0
+
+    async def counted() -> None:
+        nonlocal hops
+        hops += 1
+
+    monkeypatch.setattr("channels.consumer.aclose_old_connections", counted)
+    url = path("run")
+
+    async def body() -> None:
+        socket = WebsocketCommunicator(application, url, headers=ORIGIN)
+        await socket.connect()
+        await socket.receive_json_from(timeout=5)  # the snapshot
+        for seq in range(10):
+            await socket.send_json_to({"type": "ack", "seq": seq})
+        assert await socket.receive_nothing(timeout=0.2)
+        await socket.disconnect()
+
+    async_to_sync(body)()
+    assert hops == 0
