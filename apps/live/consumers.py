@@ -1,77 +1,27 @@
 """Websocket consumers. They only move messages; the work happens elsewhere."""
 
-import json
 import time
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.engine.selectors import run_get, run_snapshot
 from apps.live.fanout import Outbox, fanout
 from apps.live.groups import scenario_group
+from apps.live.socket_rules import CLOSE_NOT_FOUND, NOT_READ, LeavesOnClose, QuickDispatch, ReadsJson
 from apps.scenarios.selectors import scenario_get
 
 SNAPSHOT_EVERY_S = 0.5  # a viewer's snapshot requests are answered at most this often
-MAX_MESSAGE_BYTES = 8 * 1024  # a viewer's message; a longer one closes the socket
-CLOSE_TOO_BIG = 4413  # like HTTP 413 (under daphne an application may close only with 1000 or 3000-4999)
-CLOSE_NOT_FOUND = 4404  # an unknown scenario or run: accepted, then closed with this code
 
 
-class LeavesOnClose:
-    """A consumer that always runs its `_leave`, also when the server drops the connection
-    without a disconnect (a consumer's `disconnect` is then never called)."""
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)  # type: ignore[misc]
-        finally:
-            await self._leave()
-
-    async def _leave(self) -> None:
-        raise NotImplementedError
-
-
-class QuickDispatch:
-    """Handles each message as channels' consumers do, without the thread hop before it.
-
-    Channels closes stale database connections before every message, through `sync_to_async`:
-    a thread hop that cost ~150 µs of CPU per message here (measured with a run socket's acks),
-    for messages that mostly never touch the database. These consumers reach the database only
-    through `database_sync_to_async`, which closes stale connections itself, in its thread."""
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-
-class ViewerConsumer(QuickDispatch, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
-    """A socket whose viewer mostly listens. What it sends must be JSON text of at most
-    MAX_MESSAGE_BYTES: a binary, empty or non-JSON message is answered with `{"type": "error",
-    "message"}` and the socket stays open; a longer one closes it with CLOSE_TOO_BIG."""
-
-    refused = False
+class ViewerConsumer(ReadsJson, QuickDispatch, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """A socket whose viewer mostly listens; what it may send: apps/live/socket_rules.py."""
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
-        if self.refused:
-            return
-        size = len(bytes_data or b"") if text_data is None else len(text_data)
-        if size > MAX_MESSAGE_BYTES or (text_data is not None and len(text_data.encode()) > MAX_MESSAGE_BYTES):
-            self.refused = True
-            await self.close(code=CLOSE_TOO_BIG)
-            return
-        if text_data is None:
-            await self._error("send JSON text, not binary frames")
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self._error('not JSON: send an object such as {"type": "snapshot"}')
-            return
-        await self.receive_json(content, **kwargs)
+        content = await self.read(text_data, bytes_data)
+        if content is not NOT_READ:
+            await self.receive_json(content, **kwargs)
 
     async def _error(self, message: str) -> None:
         await self.send_json({"type": "error", "message": message})

@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from apps.engine.runtime.redis import client
-from apps.live.consumers import LeavesOnClose, QuickDispatch
+from apps.live.socket_rules import CLOSE_NOT_FOUND, NOT_READ, LeavesOnClose, QuickDispatch, ReadsJson
 from apps.training.fanout import RELAY_TYPE, Mailbox, session_fanout, session_group
 from apps.training.models import Session
 from apps.training.ownership import INSTRUCTOR_KEY, PARTICIPANT_KEY, participant_by_token, remembered
@@ -28,12 +28,10 @@ from apps.training.selectors import session_get
 from apps.training.services import presence_changed
 from apps.training.state import session_state
 
-MAX_MESSAGE_BYTES = 8 * 1024
 MAX_SELECTION = 200
 MAX_TAB = 40
 RATE_PER_S = 60  # messages a connection may send per second (a burst of as many)
 VIEW_TTL_S = 24 * 3600
-CLOSE_NOT_FOUND = 4404
 
 
 def view_key(code: str) -> str:
@@ -54,7 +52,8 @@ def clean_area(area: Any) -> dict[str, float] | None:
     return {name: round(value, 2) for name, value in values.items() if value is not None}
 
 
-class SessionConsumer(LeavesOnClose, QuickDispatch, AsyncWebsocketConsumer):  # type: ignore[misc]
+class SessionConsumer(LeavesOnClose, ReadsJson, QuickDispatch, AsyncWebsocketConsumer):  # type: ignore[misc]
+    example = '{"type": "view", ...}'
     session: Session | None = None
     role = "spectator"
     participant_id: int | None = None
@@ -145,16 +144,8 @@ class SessionConsumer(LeavesOnClose, QuickDispatch, AsyncWebsocketConsumer):  # 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None or self.mailbox is None:
             return
-        if bytes_data is not None or text_data is None:
-            await self._error("send JSON text, not binary frames")
-            return
-        if len(text_data) > MAX_MESSAGE_BYTES:
-            await self._error(f"a message is at most {MAX_MESSAGE_BYTES} bytes (got {len(text_data)})")
-            return
-        try:
-            message = json.loads(text_data)
-        except ValueError:
-            await self._error('not JSON: send an object such as {"type": "view", ...}')
+        message = await self.read(text_data, bytes_data)
+        if message is NOT_READ:
             return
         kind = message.get("type") if isinstance(message, dict) else None
         if kind not in ("view", "laser", "bring"):

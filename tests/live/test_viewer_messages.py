@@ -1,6 +1,7 @@
 """What a viewer sends to /ws/runs/<id>/ and /ws/scenarios/<slug>/ that is not a message they
-understand: binary, empty or non-JSON is answered with an error and the socket stays open; over
-8 KB closes it with 4413. Never a 1011 and a traceback."""
+understand: binary, empty or non-JSON is answered with an error, then the socket is closed with
+4400; over 8 KB closes it with 4413; a well-formed message they do not take is answered or
+ignored and the socket stays open. Never a 1011 and a traceback."""
 
 import asyncio
 from typing import Any
@@ -36,10 +37,12 @@ def path(kind: str) -> str:
 
 @pytest.mark.parametrize("kind", ["run", "scenario"])
 @pytest.mark.parametrize(("frame", "said"), MALFORMED)
-def test_a_malformed_message_is_answered_with_an_error(kind: str, frame: dict[str, Any], said: str) -> None:
+def test_a_malformed_message_is_answered_then_the_socket_closed_4400(
+    kind: str, frame: dict[str, Any], said: str
+) -> None:
     url = path(kind)
 
-    async def body() -> tuple[dict[str, Any], dict[str, Any] | None]:
+    async def body() -> tuple[dict[str, Any], dict[str, Any]]:
         socket = WebsocketCommunicator(application, url, headers=ORIGIN)
         connected, _ = await socket.connect()
         assert connected
@@ -47,17 +50,31 @@ def test_a_malformed_message_is_answered_with_an_error(kind: str, frame: dict[st
             await socket.receive_json_from(timeout=5)  # the snapshot
         await socket.send_input({"type": "websocket.receive", **frame})
         error = await socket.receive_json_from(timeout=5)
-        after = None
-        if kind == "run":  # still open and listening
-            await asyncio.sleep(SNAPSHOT_EVERY_S)
-            await socket.send_json_to({"type": "snapshot"})
-            after = await socket.receive_json_from(timeout=5)
+        closed = await socket.receive_output(timeout=5)
         await socket.disconnect()
-        return error, after
+        return error, closed
 
-    error, after = async_to_sync(body)()
+    error, closed = async_to_sync(body)()
     assert error["type"] == "error" and said in error["message"]
-    assert after is None or after["type"] == "snapshot"
+    assert closed == {"type": "websocket.close", "code": 4400}
+
+
+def test_a_well_formed_message_a_viewer_may_not_send_leaves_the_socket_open() -> None:
+    url = path("run")
+
+    async def body() -> dict[str, Any]:
+        socket = WebsocketCommunicator(application, url, headers=ORIGIN)
+        await socket.connect()
+        await socket.receive_json_from(timeout=5)  # the snapshot
+        await socket.send_json_to({"type": "fire", "fault": "kill_zone"})  # ignored: viewers only listen
+        assert await socket.receive_nothing(timeout=0.2)
+        await asyncio.sleep(SNAPSHOT_EVERY_S)
+        await socket.send_json_to({"type": "snapshot"})
+        after = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return after
+
+    assert async_to_sync(body)()["type"] == "snapshot"
 
 
 @pytest.mark.parametrize("kind", ["run", "scenario"])

@@ -114,35 +114,39 @@ async def _present(code: str) -> bool:
     return bool(state["participants"][0]["present"])
 
 
-def test_participants_and_bad_messages_are_answered_with_errors_not_closed() -> None:
+def test_wrong_messages_are_answered_and_malformed_ones_close_the_socket() -> None:
     _instructor, session = start_session(queued_document())
     code = session["code"]
     _, ada = join(code, "Ada")
 
-    async def body() -> list[str]:
+    async def body() -> tuple[list[str], list[tuple[str, int]]]:
         student = socket(code, f"?token={ada['token']}")
         await student.connect()
         await until(student, "hello")
         errors = []
-        for frame in (
-            json.dumps({"type": "view", "area": AREA}),
-            "not json",
-            json.dumps({"type": "dance"}),
-            "x" * 9000,
-        ):
-            await student.send_to(text_data=frame)
+        for frame in (json.dumps({"type": "view", "area": AREA}), json.dumps({"type": "dance"})):
+            await student.send_to(text_data=frame)  # well-formed, not accepted: answered, still open
             errors.append((await until(student, "error"))["message"])
-        await student.send_to(bytes_data=b"\x00\x01")
-        errors.append((await until(student, "error"))["message"])
         await student.disconnect()
-        return errors
+        closed = []
+        for malformed in ({"text_data": "not json"}, {"bytes_data": b"\x00\x01"}, {"text_data": "x" * 9000}):
+            student = socket(code, f"?token={ada['token']}")
+            await student.connect()
+            await until(student, "hello")
+            await student.send_to(**malformed)
+            said = ""
+            while (output := await student.receive_output(timeout=5))["type"] == "websocket.send":
+                said = json.loads(output["text"]).get("message", said)
+            closed.append((said, output.get("code")))
+            await student.disconnect()
+        return errors, closed
 
-    errors = run(body)
+    errors, closed = run(body)
     assert "only the instructor" in errors[0]
-    assert "not JSON" in errors[1]
-    assert "unknown message type" in errors[2]
-    assert "at most 8192 bytes" in errors[3]
-    assert "not binary" in errors[4]
+    assert "unknown message type" in errors[1]
+    assert closed[0][1] == 4400 and "not JSON" in closed[0][0]
+    assert closed[1][1] == 4400 and "not binary" in closed[1][0]
+    assert closed[2][1] == 4413
 
 
 def test_an_instructors_bad_view_is_refused_and_an_unknown_code_closed_4404() -> None:
