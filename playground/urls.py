@@ -1,8 +1,11 @@
 from django.urls import path
 
+from apps.challenges import api as challenges_api
+from apps.challenges import cost_api
+from apps.challenges import views as challenges
 from apps.editor import views as editor
 from apps.engine import api as engine_api
-from apps.engine import records_api
+from apps.engine import records_api, theory_api
 from apps.engine import views as engine
 from apps.library import api as library_api
 from apps.library import views as library
@@ -30,6 +33,10 @@ urlpatterns = [
         name="scenario-revision-restore",
     ),
     path("templates/<slug:slug>/lesson/", training.template_lesson, name="template-lesson"),
+    path("challenges/", challenges.challenge_list_page, name="challenges"),
+    path("challenges/attempts/<str:attempt_id>/", challenges.attempt_page, name="attempt-page"),
+    path("challenges/<slug:slug>/start/", challenges.challenge_start, name="challenge-start"),
+    path("challenges/<slug:slug>/design/<str:scenario_slug>/", challenges.challenge_design, name="challenge-design"),
     path("join/", training.enter_code, name="session-enter"),
     path("t/<str:code>/", training.session_page, name="session-page"),
     path("t/<str:code>/join/", training.session_join, name="session-join"),
@@ -49,7 +56,15 @@ urlpatterns = [
     # JSON API (docs/api.md)
     path("api/schema/topology.json", topology_api.schema, name="api-schema"),
     path("api/validate/", topology_api.validate, name="api-validate"),
+    path("api/theory/", theory_api.theory, name="api-theory"),
+    path("api/prices/", cost_api.prices, name="api-prices"),
+    path("api/cost/", cost_api.cost, name="api-cost"),
     path("api/templates/", library_api.templates, name="api-templates"),
+    path("api/challenges/", challenges_api.challenge_list, name="api-challenges"),
+    path("api/challenges/<slug:slug>/", challenges_api.challenge_detail, name="api-challenge-detail"),
+    path("api/challenges/<slug:slug>/attempts/", challenges_api.attempt_create, name="api-attempts"),
+    path("api/challenges/<slug:slug>/leaderboard/", challenges_api.challenge_leaderboard, name="api-leaderboard"),
+    path("api/attempts/<str:attempt_id>/", challenges_api.attempt_detail, name="api-attempt-detail"),
     path("api/templates/<slug:slug>/", library_api.template_detail, name="api-template-detail"),
     path("api/scenarios/", scenarios_api.scenario_list, name="api-scenarios"),
     path("api/scenarios/<str:slug>/", scenarios_api.scenario_detail, name="api-scenario-detail"),

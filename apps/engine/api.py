@@ -37,7 +37,7 @@ def _optional_json(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
     return read_json(request)
 
 
-def _refused(exc: RunRefused) -> JsonResponse:
+def refused_response(exc: RunRefused) -> JsonResponse:
     response = error(exc.message, status=exc.status)
     if exc.retry_after is not None:
         response["Retry-After"] = str(max(1, round(exc.retry_after)))
@@ -90,7 +90,7 @@ def scenario_runs(request: HttpRequest, slug: str) -> JsonResponse:
     except TopologyError as exc:
         return error_response(exc.problems)
     except RunRefused as exc:
-        return _refused(exc)
+        return refused_response(exc)
     return json_ok(_started(run), status=201)
 
 
@@ -126,7 +126,7 @@ def run_faults(request: HttpRequest, run_id: str) -> JsonResponse:
     except TopologyError as exc:
         return error_response(exc.problems)
     except RunRefused as exc:
-        return _refused(exc)
+        return refused_response(exc)
     return json_ok({"run_id": run.id, "fault": fault}, status=202)
 
 
@@ -141,5 +141,5 @@ def run_stop_view(request: HttpRequest, run_id: str) -> JsonResponse:
     try:
         run = run_stop(run=run)
     except RunRefused as exc:
-        return _refused(exc)
+        return refused_response(exc)
     return json_ok({"run_id": run.id, "status": run.status}, status=202)

@@ -27,6 +27,7 @@ from apps.engine.runtime.clock import speed_value
 from apps.engine.runtime.driver import Driver, release
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.summary import build_summary
+from apps.engine.signals import run_ended
 from apps.engine.stream import RunStream
 
 log = logging.getLogger(__name__)
@@ -189,3 +190,6 @@ def drive_run(run_id: str) -> None:
                 release(run.id)  # the run's keys (the driver's cleanup is this)
             except redis.RedisError:
                 log.warning("run %s: could not release its keys; they expire by themselves", run.id)
+    for receiver, outcome in run_ended.send_robust(sender=Run, run_id=run.id, status=status):
+        if isinstance(outcome, Exception):
+            log.error("run %s: %r failed on its end", run.id, receiver, exc_info=outcome)

@@ -58,6 +58,18 @@ def read_document(request: HttpRequest) -> tuple[Validation | None, JsonResponse
     return parse_and_validate(body), None
 
 
+def read_valid_document(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
+    """(the body's document, None), or (None, the answer: 400 with the validator's errors, or
+    what reading the body refused). Warnings do not count against it."""
+    validation, failure = read_document(request)
+    if failure is not None:
+        return None, failure
+    assert validation is not None
+    if not validation.ok:
+        return None, error_response(validation.errors)
+    return validation.document, None
+
+
 def json_ok(data: Any, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, safe=not isinstance(data, list))
 

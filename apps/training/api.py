@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.engine.api import START_FIELDS, _optional_json, _refused, _started, runs_listed
+from apps.engine.api import START_FIELDS, _optional_json, _started, refused_response, runs_listed
 from apps.engine.services import RunRefused
 from apps.scenarios.ownership import is_owner, remember_owner
 from apps.scenarios.selectors import scenario_get
@@ -45,7 +45,7 @@ def _guarded(view: View) -> View:
         except SessionRefused as exc:
             return error(exc.message, status=exc.status)
         except RunRefused as exc:
-            return _refused(exc)
+            return refused_response(exc)
 
     return wrapper
 

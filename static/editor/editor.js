@@ -81,11 +81,11 @@ export function startEditor() {
     callbacks: { onPick: pickProblem },
   });
 
-  function showProblems(list, heading = "") {
+  function showProblems(list, heading = "", checked = null) {
     problems = list;
     problemMarks.update(list);
     problemsPanel.update(list, { heading });
-    emit("editor:validated", { problems: list });
+    emit("editor:validated", { problems: list, document: checked });
   }
 
   function pickProblem(problem) {
@@ -100,7 +100,7 @@ export function startEditor() {
 
   const validation = createLiveValidation({
     options: { url: config.validate_url },
-    callbacks: { onResult: (list) => showProblems(list) },
+    callbacks: { onResult: (list, doc) => showProblems(list, "", doc) },
   });
 
   // --- scenario-level fields (name, description, run) ------------------------------------

@@ -5,7 +5,8 @@
  * - `editor:ready`     {editor}              the canvas holds the document
  * - `editor:change`    {document}            the document changed (edit, undo, import, ...)
  * - `editor:selection` {cells: [{id, type}]} the selection changed
- * - `editor:validated` {problems}            live validation answered
+ * - `editor:validated` {problems, document}  validation answered (document: the one checked;
+ *                                            null for a refused save's problems)
  * - `editor:dirty`     {dirty}               unsaved changes appeared or were saved
  * - `editor:saved`     {slug, revision, saved_at}
  * - `editor:loaded`    {document, source}    a document replaced the canvas (page, import, api)

@@ -28,9 +28,31 @@ export function normaliseProblems(problems, doc) {
   }));
 }
 
+/** Only a path on this site (`/templates/<slug>/lesson/`) is used as a lesson link. */
+function lessonLink(url) {
+  return typeof url === "string" && /^\/(?![/\\])/.test(url) ? url : "";
+}
+
+/**
+ * The design checks of an answer (`warnings`): advice about the architecture, never blocking.
+ * Each is a warning that also carries its `rule` and the `lesson` that explains it.
+ */
+export function designWarningsOf(data, doc) {
+  const warnings = data && Array.isArray(data.warnings) ? data.warnings : [];
+  return warnings.map((warning) => ({
+    path: warning.path || "$",
+    message: warning.message || "",
+    severity: "warning",
+    target: problemTarget(warning, doc),
+    rule: String(warning.rule || "design-check"),
+    lesson: lessonLink(warning.lesson),
+  }));
+}
+
 /**
  * Ask the server what is wrong with a document.
- * @returns {Promise<Array<object>>} normalised problems; a failed request is one problem
+ * @returns {Promise<Array<object>>} normalised problems, then the design warnings (with
+ *   `rule` and `lesson`); a failed request is one problem
  */
 export async function validateDocument(url, doc, { signal } = {}) {
   const { status, data } = await sendJSON(url, doc, { signal });
@@ -41,7 +63,7 @@ export async function validateDocument(url, doc, { signal } = {}) {
   if (status >= 400 && problems.length === 0) {
     return [{ path: "$", message: `The validator answered ${status}.`, severity: "error", target: null }];
   }
-  return normaliseProblems(problems, doc);
+  return [...normaliseProblems(problems, doc), ...designWarningsOf(data, doc)];
 }
 
 /**

@@ -240,17 +240,23 @@ export function createLiveView({ options }) {
     return replay.open(id, { duration_s: run.duration_s, enter: true });
   }
 
-  /** `?run=<id>` in the page's address: watch that run if it is going, replay it if it ended. */
+  /** `?run=<id>` in the page's address: watch that run if it is going, replay it if it ended,
+   * at `&t=<run seconds>` if given, with `&order=<id>`'s trace open if given. */
   async function openRequestedRun() {
-    const id = new URLSearchParams(window.location.search).get("run");
+    const params = new URLSearchParams(window.location.search);
+    const id = params.get("run");
     if (!id) return false;
     try {
       const response = await fetch(urlFor(live.run_url, id), { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (!response.ok) return false;
       const run = await response.json();
       if (run.scenario && run.scenario !== editor.config.slug) return false;
-      if (isEnded(run.status)) openReplay(id, run);
-      else watch(id);
+      if (isEnded(run.status)) {
+        await openReplay(id, run);
+        const t = Number.parseFloat(params.get("t") ?? "");
+        if (Number.isFinite(t)) replay.seek(t);
+        if (params.get("order")) traceOrder(params.get("order"));
+      } else watch(id);
       return true;
     } catch {
       return false;

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +143,16 @@ def browser(chromium_path: str) -> Iterator[object]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def error_checked_page(browser: Any, **context_args: Any) -> Iterator[Any]:
+    """A page in a context of its own (`context_args` for Browser.new_context) that fails the
+    test on any script error or console error; for a module's `page` fixture to yield from."""
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == [], f"errors in the browser console: {errors}"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, FloatRect, Page, ViewportSize, expect
 
+from tests.browser.conftest import error_checked_page
 from tests.browser.test_editor import open_template, wait_for_editor, watch_errors
 
 pytestmark = pytest.mark.browser
@@ -35,12 +36,7 @@ SCREEN_FONT_SIZES = """(selector) => [...document.querySelectorAll(selector)]
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    errors = watch_errors(page)
-    yield page
-    context.close()
-    assert errors == [], f"errors in the browser console: {errors}"
+    yield from error_checked_page(browser, viewport=VIEWPORT)
 
 
 def zoom(page: Page) -> float:

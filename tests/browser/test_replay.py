@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, error_checked_page
 
 pytestmark = pytest.mark.browser
 
@@ -59,14 +59,9 @@ def stored_run(live_server_env: dict[str, str]) -> tuple[str, str]:
 def page(browser: Browser) -> Iterator[Page]:
     # Playwright polls these waits with code it compiles in the page, which the app's
     # Content-Security-Policy (no eval) forbids: the test's own code is let through.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1, bypass_csp=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    yield page
-    context.close()
-    assert errors == [], f"errors in the browser console: {errors}"
+    yield from error_checked_page(
+        browser, viewport={"width": 1280, "height": 900}, device_scale_factor=1, bypass_csp=True
+    )
 
 
 def scrub(page: Page, seconds: float) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, error_checked_page
 
 pytestmark = pytest.mark.browser
 
@@ -52,14 +52,7 @@ def stored_run_id(live_server_env: dict[str, str]) -> str:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    yield page
-    context.close()
-    assert errors == [], f"errors in the browser console: {errors}"
+    yield from error_checked_page(browser, viewport={"width": 1280, "height": 900}, device_scale_factor=1)
 
 
 def test_report_draws_its_charts(page: Page, live_server_url: str, stored_run_id: str) -> None:

@@ -1,0 +1,221 @@
+"""What a design costs to run for an hour, so a challenge can hold it to a budget.
+
+Every instance, concurrency slot, replica and managed component has an hourly price. The
+defaults below are assumptions, not a quote: round figures in the range a small deployment
+on a public cloud pays on demand (US regions, 2024), chosen so that the trade-offs the
+playground teaches keep their real direction (a replica costs about what its primary does,
+an idle standby costs as much as a busy instance, a serverless function busy all hour costs
+more than a small server). A challenge overrides any of them by key (see `design_cost`).
+
+| key | USD/h | what it prices | assumption |
+|---|---|---|---|
+| `service_instance` | 0.05 | each service instance (active) | a 2 vCPU / 4 GB VM; includes 4 slots |
+| `service_slot` | 0.01 | each concurrency slot above the 4 included, per instance | bigger VM |
+| `service_standby` | 0.05 | each standby instance (plus its extra slots) | a warm standby is the same VM, idle |
+| `function_instance` | 0.03 | each instance a function may run at once (`max_instances`) | 512 MB busy for 3,600 s |
+| `queue` | 0.02 | a queue | a small managed broker |
+| `event_bus` | 0.03 | an event bus | a small managed pub/sub or streaming cluster |
+| `load_balancer` | 0.025 | a load balancer | a managed L7 balancer's hourly charge plus light traffic |
+| `api_gateway` | 0.03 | an API gateway | a managed gateway at a few million requests a day |
+| `cdn` | 0.02 | a CDN | one distribution with light traffic |
+| `cache` | 0.04 | a cache | a small managed in-memory cache node |
+| `database_primary` | 0.10 | a database's primary | a 2 vCPU / 8 GB managed database |
+| `database_replica` | 0.10 | each database replica | a replica is the same size as its primary |
+| `read_model` | 0.05 | a read model | a small store serving the projection |
+
+Clients (the traffic) and zones (placement) cost nothing and get no line.
+
+Prices hold at the peak: a design must fit its budget at its busiest, not on average.
+So an auto-scaling service is priced at the larger of its `replicas` and
+`autoscaling.max` (the scaler may reach max at any time), and a function at its
+`max_instances`, each as if busy all hour. Requests, storage and data transfer are not
+priced separately; they are folded into the flat per-component figures above.
+"""
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+from typing import Any
+
+from apps.engine.runtime.plan import NodePlan, compile_plan
+
+CURRENCY = "USD"
+UNIT = "hour"
+# Concurrency slots a service instance's price includes; each one above costs `service_slot`.
+SLOTS_INCLUDED = 4
+
+DEFAULT_PRICES: Mapping[str, float] = MappingProxyType(
+    {
+        "service_instance": 0.05,
+        "service_slot": 0.01,
+        "service_standby": 0.05,
+        "function_instance": 0.03,
+        "queue": 0.02,
+        "event_bus": 0.03,
+        "load_balancer": 0.025,
+        "api_gateway": 0.03,
+        "cdn": 0.02,
+        "cache": 0.04,
+        "database_primary": 0.10,
+        "database_replica": 0.10,
+        "read_model": 0.05,
+    }
+)
+PRICE_KEYS: frozenset[str] = frozenset(DEFAULT_PRICES)
+
+ASSUMPTIONS = (
+    "Hourly on-demand prices in USD, round figures for a small deployment on a public cloud. "
+    f"A service instance includes {SLOTS_INCLUDED} concurrency slots; each slot above costs service_slot. "
+    "A standby instance is priced like an active one of the same size. "
+    "Prices hold at the peak: an auto-scaling service costs its max replicas, a function its max instances "
+    "busy all hour. Requests, storage and data transfer are folded into the flat prices. "
+    "Clients and zones cost nothing. A challenge may override any price."
+)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One priced node: what it runs (`quantity`, in words) and what that costs an hour."""
+
+    node: str
+    label: str
+    kind: str
+    quantity: str
+    per_hour: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "label": self.label,
+            "kind": self.kind,
+            "quantity": self.quantity,
+            "per_hour": self.per_hour,
+        }
+
+
+@dataclass(frozen=True)
+class DesignCost:
+    """A design's hourly cost (rounded to cents) and the lines it adds up from."""
+
+    per_hour: float
+    lines: list[CostLine]
+
+    def fits(self, budget_per_hour: float) -> bool:
+        """Whether the design stays within a budget (a cost equal to the budget fits)."""
+        return self.per_hour <= budget_per_hour
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"per_hour": self.per_hour, "lines": [line.as_dict() for line in self.lines]}
+
+
+def price_list() -> dict[str, float]:
+    """The default prices, USD per hour, by key."""
+    return dict(DEFAULT_PRICES)
+
+
+def resolve_prices(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The defaults with `overrides` applied; an unknown key or a price that is not a finite
+    number ≥ 0 is a ValueError naming the key."""
+    prices = price_list()
+    for key, value in (overrides or {}).items():
+        if key not in PRICE_KEYS:
+            raise ValueError(f"unknown price key {key!r}; the keys are {', '.join(sorted(PRICE_KEYS))}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"price {key!r} must be a finite number ≥ 0 (got {value!r})")
+        prices[key] = float(value)
+    return prices
+
+
+def design_cost(document: dict[str, Any], prices: Mapping[str, float] | None = None) -> DesignCost:
+    """The hourly cost of a valid topology document (validate it first), at the default
+    prices with `prices` overriding them by key. Props left out take their kind's defaults."""
+    table = resolve_prices(prices)
+    plan = compile_plan(document)
+    lines = [line for node in plan.nodes.values() if (line := _line(node, table)) is not None]
+    return DesignCost(per_hour=_total_in_cents(line.per_hour for line in lines), lines=lines)
+
+
+def _total_in_cents(amounts: Iterable[float]) -> float:
+    """The sum rounded half up to cents, in decimal (binary floats would make 0.225 round down)."""
+    total = sum((Decimal(str(amount)) for amount in amounts), Decimal(0))
+    return float(total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# --- one pricing rule per node kind -----------------------------------------------------
+
+Priced = tuple[str, float]  # (quantity in words, USD per hour)
+Pricer = Callable[[dict[str, Any], Mapping[str, float]], Priced | None]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _service_peak_replicas(props: dict[str, Any]) -> int:
+    replicas = int(props["replicas"])
+    scaling = props["autoscaling"]
+    return max(replicas, int(scaling["max"])) if scaling["enabled"] else replicas
+
+
+def _service(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
+    slots = int(props["concurrency"])
+    extra_slots = max(0, slots - SLOTS_INCLUDED) * prices["service_slot"]
+    active = _service_peak_replicas(props)
+    standby = int(props["standby"])
+    per_hour = active * (prices["service_instance"] + extra_slots) + standby * (prices["service_standby"] + extra_slots)
+    quantity = f"{_plural(active, 'instance')} × {_plural(slots, 'slot')}"
+    if props["autoscaling"]["enabled"]:
+        quantity += " (auto-scaling peak)"
+    if standby:
+        quantity += f" + {standby} standby"
+    return quantity, per_hour
+
+
+def _function(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
+    count = int(props["max_instances"])
+    return f"{_plural(count, 'instance')} at peak", count * prices["function_instance"]
+
+
+def _database(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
+    replicas = int(props["replicas"])
+    quantity = "primary" + (f" + {_plural(replicas, 'replica')}" if replicas else "")
+    return quantity, prices["database_primary"] + replicas * prices["database_replica"]
+
+
+def _flat(key: str) -> Pricer:
+    def price(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
+        return "1 managed component", prices[key]
+
+    return price
+
+
+def _free(props: dict[str, Any], prices: Mapping[str, float]) -> None:
+    return None
+
+
+PRICERS: Mapping[str, Pricer] = MappingProxyType(
+    {
+        "client": _free,
+        "zone": _free,
+        "service": _service,
+        "function": _function,
+        "database": _database,
+        "queue": _flat("queue"),
+        "event_bus": _flat("event_bus"),
+        "load_balancer": _flat("load_balancer"),
+        "api_gateway": _flat("api_gateway"),
+        "cdn": _flat("cdn"),
+        "cache": _flat("cache"),
+        "read_model": _flat("read_model"),
+    }
+)
+
+
+def _line(node: NodePlan, prices: Mapping[str, float]) -> CostLine | None:
+    priced = PRICERS[node.kind](node.props, prices)
+    if priced is None:
+        return None
+    quantity, per_hour = priced
+    return CostLine(node=node.id, label=node.label, kind=node.kind, quantity=quantity, per_hour=round(per_hour, 4))
