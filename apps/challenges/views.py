@@ -1,5 +1,7 @@
 """The challenges' pages: the list, a design in the editor with the challenge's bar, an attempt."""
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +17,8 @@ from apps.engine.theory import compare, predict
 from apps.scenarios.ownership import is_owner, remember_owner
 from apps.scenarios.selectors import scenario_get
 from apps.scenarios.services import scenario_create
+
+log = logging.getLogger(__name__)
 
 
 def _challenge_or_404(slug: str) -> Challenge:
@@ -96,5 +100,9 @@ def theory_rows(attempt: Attempt) -> list[dict[str, object]]:
     first = Run.objects.filter(pk=attempt.runs[0]).only("summary").first() if attempt.runs else None
     if first is None or not first.summary:
         return []
-    rows = compare(predict(attempt.document), first.summary)
+    try:
+        rows = compare(predict(attempt.document), first.summary)
+    except (ArithmeticError, KeyError, TypeError, ValueError):  # theory is an aside: never the page's end
+        log.exception("attempt %s: no theory beside its measurement", attempt.id)
+        return []
     return [row for row in rows if row["status"] in ("stable", "unstable") and len(row["figures"]) > 1]

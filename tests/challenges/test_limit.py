@@ -1,0 +1,59 @@
+"""Find the limit: the traffic is doubled until a goal fails, then the gap is halved; the
+highest factor that held is the limit, and the bottleneck is named. The runs here are a stand-in
+whose p95 jumps past a known rate, so the search itself is what is checked (the engine's
+figures are checked everywhere else)."""
+
+from typing import Any
+
+import pytest
+
+from apps.challenges.limit import MAX_FACTOR, MAX_RATE, find_limit, scaled, total_rate
+from apps.challenges.management.commands.find_limit import parse_goal
+from apps.engine.simulation import load_topology
+from tests.engine.run_samples import sample_summary
+
+
+def stand_in(breaks_above: float) -> tuple[Any, list[float]]:
+    """A `simulate` whose p95 is 50 ms up to `breaks_above` req/s and 2 s beyond; it records the rates."""
+    rates: list[float] = []
+
+    def simulate(document: dict[str, Any]) -> dict[str, Any]:
+        rate = total_rate(document)
+        rates.append(rate)
+        summary = sample_summary()
+        summary["latency_ms"]["p95"] = 50.0 if rate <= breaks_above else 2000.0
+        summary["requests"].update(failed=0, timed_out=0, rejected=0)
+        return summary
+
+    return simulate, rates
+
+
+def test_the_limit_is_found_by_doubling_then_halving_the_gap() -> None:
+    document = load_topology("queue-buffering")  # its client sends 20 req/s
+    simulate, rates = stand_in(breaks_above=70)
+    limit = find_limit(document, simulate, seeds=(1, 2))
+    assert [(step.factor, step.held) for step in limit.steps] == [
+        (1.0, True), (2.0, True), (4.0, False), (3.0, True), (3.5, True), (3.75, False),
+    ]  # fmt: skip
+    assert limit.sustained_factor == 3.5 and limit.sustained_rate == 70.0 and not limit.capped
+    assert rates.count(80.0) == 2  # every factor is judged over every seed
+    assert limit.bottleneck is not None and limit.bottleneck["node"] == "email"  # theory's busiest at ×4
+
+
+def test_a_design_failing_at_its_own_traffic_and_one_that_reaches_the_cap() -> None:
+    document = load_topology("queue-buffering")
+    failing, _ = stand_in(breaks_above=10)
+    limit = find_limit(document, failing)
+    assert limit.sustained_rate is None and [step.factor for step in limit.steps] == [1.0]
+    endless, _ = stand_in(breaks_above=1e9)
+    capped = find_limit(document, endless)
+    assert capped.capped and capped.sustained_factor == MAX_FACTOR  # the search ends there: it may hold more
+    assert all(n["props"].get("rate", 0) <= MAX_RATE for n in scaled(document, 1000)["nodes"] if n["kind"] == "client")
+
+
+def test_goals_are_read_from_the_command_line() -> None:
+    goal = parse_goal("p95_ms:signup <= 200")
+    assert (goal.metric, goal.node, goal.at_most, goal.at_least) == ("p95_ms", "signup", 200.0, None)
+    assert parse_goal("availability>=0.999").at_least == 0.999
+    with pytest.raises(Exception, match="METRIC"):
+        parse_goal("speed<=3")
