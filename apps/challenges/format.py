@@ -34,6 +34,17 @@ CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 SOLUTIONS_DIR = Path(__file__).with_name("solutions")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 MAX_SEEDS = 10
+# The order the list shows them in: the curriculum's (docs/challenges.md); others follow by name.
+ORDER = (
+    "buffer-a-burst",
+    "announce-an-order-once",
+    "take-reads-off-the-write-model",
+    "one-proxy-one-server",
+    "survive-an-instance-loss",
+    "three-nines-through-a-zone-loss",
+    "fail-fast-with-a-breaker",
+    "fail-over-without-losing-orders",
+)
 MAX_DURATION_S = 120
 
 
@@ -150,9 +161,10 @@ def parse_challenge(raw: Any) -> Challenge:
 
 @cache
 def catalogue() -> dict[str, Challenge]:
-    """The built-in challenges, by slug, in file-name order."""
+    """The built-in challenges, by slug, in ORDER (then by name)."""
     out = {}
-    for path in sorted(CATALOGUE_DIR.glob("*.json")):
+    rank = {slug: i for i, slug in enumerate(ORDER)}
+    for path in sorted(CATALOGUE_DIR.glob("*.json"), key=lambda p: (rank.get(p.stem, len(ORDER)), p.stem)):
         challenge = parse_challenge(json.loads(path.read_text()))
         if challenge.slug != path.stem:
             raise ChallengeError([Problem("$.slug", f"{path.name} holds {challenge.slug!r}: name the file after it")])

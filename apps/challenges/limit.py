@@ -4,10 +4,10 @@ runs, with the bottleneck named.
 Every client's rate is multiplied by a factor. The factor doubles from 1 until a goal fails
 (or MAX_FACTOR), then the gap between the last factor that held and the first that failed is
 halved BISECTIONS times. Each factor is judged like a challenge's goals: over the seeds, by
-the whole 95 % interval (goals.py). The bottleneck is the node queueing theory puts at the
-highest utilisation at the first failing factor (theory.py), beside the node whose waiting line
-grew longest in those runs. A client's rate is capped by the format (5,000 req/s): the search
-stops there.
+the whole 95 % interval (goals.py). The bottleneck is the node whose own p95 grew the most from
+the last factor that held to the first that failed (measured), with queueing theory's
+utilisation for it at that factor (theory.py) and the longest waiting line of those runs. A
+client's rate is capped by the format (5,000 req/s): the search stops there.
 """
 
 import copy
@@ -27,6 +27,7 @@ DEFAULT_GOALS = (
     Goal(name="at most 1 % unsuccessful", metric="unsuccessful_share", node=None, at_most=0.01, at_least=None),
 )
 
+PASSIVE = ("client", "zone", "queue", "event_bus")  # their latency is not work a request waits on
 Simulate = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -63,25 +64,39 @@ def total_rate(document: dict[str, Any]) -> float:
     return round(sum(float(client.props["rate"]) for client in plan.clients()), 3)
 
 
-def _bottleneck(document: dict[str, Any], summaries: list[dict[str, Any]]) -> dict[str, Any] | None:
-    predictions = predict(document)
-    busiest = max(
-        (p for p in predictions.values() if p.utilisation is not None),
-        key=lambda p: p.utilisation or 0.0,
-        default=None,
-    )
-    depths: dict[str, int] = {}
+def _p95s(summaries: list[dict[str, Any]]) -> dict[str, float]:
+    """Each node's p95 latency, the mean over the seeds (nodes that measured one)."""
+    values: dict[str, list[float]] = {}
     for summary in summaries:
         for node_id, node in summary["nodes"].items():
-            if node.get("kind") not in ("client", "zone"):
-                depths[node_id] = max(depths.get(node_id, 0), int(node.get("max_queue_depth") or 0))
-    longest = max(depths.items(), key=lambda item: item[1], default=None)
-    if busiest is None and longest is None:
+            p95 = (node.get("latency_ms") or {}).get("p95")
+            if node.get("kind") not in PASSIVE and p95 is not None:
+                values.setdefault(node_id, []).append(float(p95))
+    return {node_id: sum(v) / len(v) for node_id, v in values.items()}
+
+
+def _bottleneck(
+    document: dict[str, Any], held: list[dict[str, Any]], failed: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The node whose own p95 grew the most from the last factor that held to the first that
+    failed (measured), with theory's utilisation for it at the failing factor and the longest
+    waiting line of the failing runs."""
+    before, after = _p95s(held), _p95s(failed)
+    growth = {node_id: after[node_id] - before.get(node_id, 0.0) for node_id in after}
+    node = max(growth, key=lambda node_id: growth[node_id], default=None)
+    if node is None:
         return None
+    predicted = predict(document).get(node)
+    depths = {
+        node_id: max(int(s["nodes"][node_id].get("max_queue_depth") or 0) for s in failed)
+        for node_id in failed[0]["nodes"]
+    }
+    longest = max(depths.items(), key=lambda item: item[1])
     return {
-        "node": busiest.node if busiest else longest[0] if longest else None,
-        "predicted_utilisation": busiest.utilisation if busiest else None,
-        "longest_line": {"node": longest[0], "depth": longest[1]} if longest and longest[1] else None,
+        "node": node,
+        "p95_ms": {"held": round(before.get(node, 0.0), 3), "failed": round(after[node], 3)},
+        "predicted_utilisation": predicted.utilisation if predicted else None,
+        "longest_line": {"node": longest[0], "depth": longest[1]} if longest[1] else None,
     }
 
 
@@ -97,6 +112,7 @@ def find_limit(
     steps: list[Step] = []
     failing: list[dict[str, Any]] = []  # the summaries of the first factor that failed
     failing_doc: dict[str, Any] = {}
+    holding: list[dict[str, Any]] = []  # the summaries of the last factor that held (before it)
 
     def judge(factor: float) -> bool:
         doc = scaled(document, factor)
@@ -108,6 +124,8 @@ def find_limit(
         judged = [goal.judge(summaries) for goal in goals]
         held = all(goal["passed"] for goal in judged)
         steps.append(Step(factor=factor, rate=total_rate(doc), held=held, goals=judged))
+        if held and not failing:
+            holding[:] = summaries
         if not held and not failing:
             failing.extend(summaries)
             failing_doc.update(doc)
@@ -137,7 +155,7 @@ def find_limit(
     return Limit(
         sustained_factor=low,
         sustained_rate=total_rate(scaled(document, low)) if low is not None else None,
-        bottleneck=_bottleneck(failing_doc, failing) if failing else None,
+        bottleneck=_bottleneck(failing_doc, holding, failing) if failing else None,
         steps=steps,
         capped=capped or (high is None and low is not None),
     )

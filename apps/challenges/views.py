@@ -14,6 +14,7 @@ from apps.challenges.services import attempt_state
 from apps.editor.context import editor_context
 from apps.engine.models import Run
 from apps.engine.theory import compare, predict
+from apps.scenarios.markdown import render_markdown
 from apps.scenarios.ownership import is_owner, remember_owner
 from apps.scenarios.selectors import scenario_get
 from apps.scenarios.services import scenario_create
@@ -36,12 +37,18 @@ def goal_text(goal: dict[str, object]) -> str:
     return f"{metric.label}{of} {op} {bound:g}{(' ' + metric.unit) if metric.unit else ''}"
 
 
+def goal_rows(challenge: Challenge) -> list[dict[str, str]]:
+    """Each goal's name, and its rule in figures ("p95 latency ≤ 100 ms") for a tooltip."""
+    return [{"name": goal.name, "rule": goal_text(goal.as_dict())} for goal in challenge.goals]
+
+
 @require_GET
 def challenge_list_page(request: HttpRequest) -> HttpResponse:
     challenges = [
         {
             **challenge.listing(),
-            "goal_texts": [goal_text(g.as_dict()) for g in challenge.goals],
+            "summary_html": render_markdown(challenge.summary),
+            "goal_rows": goal_rows(challenge),
             "board": leaderboard(slug=challenge.slug, limit=3),
         }
         for challenge in catalogue().values()
@@ -69,7 +76,7 @@ def challenge_design(request: HttpRequest, slug: str, scenario_slug: str) -> Htt
     context = editor_context(request, scenario=scenario, mode="edit")
     context["challenge"] = {
         **challenge.listing(),
-        "goal_texts": [goal_text(g.as_dict()) for g in challenge.goals],
+        "goal_rows": goal_rows(challenge),
         "attempts_url": f"/api/challenges/{slug}/attempts/",
         "locked": list(challenge.locked),
     }

@@ -2,7 +2,7 @@
 worker fleet): opens it from the list, submits the starting design, sees it fail with the
 goals' intervals, why and the hints; fixes the design within the budget and passes.
 
-Saves docs/screenshots/challenge-failed.png and challenge-passed.png.
+Saves docs/screenshots/challenges.png, challenge-failed.png and challenge-passed.png.
 """
 
 import re
@@ -39,6 +39,7 @@ def test_a_new_user_fails_with_the_explanation_then_fixes_the_design_and_passes(
     page.goto(f"{live_server_url}/challenges/")
     card = page.locator(f".challenge-card[data-challenge='{SLUG}']")
     expect(card.get_by_role("heading")).to_have_text("Buffer a burst with a queue")
+    page.screenshot(path=str(SCREENSHOTS / "challenges.png"))
     card.get_by_role("button", name="Take the challenge").click()
     page.wait_for_url(re.compile(rf"/challenges/{SLUG}/design/[^/]+/$"))
     wait_for_editor(page)

@@ -14,7 +14,8 @@ from tests.engine.run_samples import sample_summary
 
 
 def stand_in(breaks_above: float) -> tuple[Any, list[float]]:
-    """A `simulate` whose p95 is 50 ms up to `breaks_above` req/s and 2 s beyond; it records the rates."""
+    """A `simulate` whose p95 is 50 ms up to `breaks_above` req/s and 2 s beyond (Web's own p95
+    with it); it records the rates."""
     rates: list[float] = []
 
     def simulate(document: dict[str, Any]) -> dict[str, Any]:
@@ -22,6 +23,8 @@ def stand_in(breaks_above: float) -> tuple[Any, list[float]]:
         rates.append(rate)
         summary = sample_summary()
         summary["latency_ms"]["p95"] = 50.0 if rate <= breaks_above else 2000.0
+        if rate > breaks_above:
+            summary["nodes"]["web"]["latency_ms"]["p95"] = 1900.0  # the node that cannot keep up
         summary["requests"].update(failed=0, timed_out=0, rejected=0)
         return summary
 
@@ -37,7 +40,9 @@ def test_the_limit_is_found_by_doubling_then_halving_the_gap() -> None:
     ]  # fmt: skip
     assert limit.sustained_factor == 3.5 and limit.sustained_rate == 70.0 and not limit.capped
     assert rates.count(80.0) == 2  # every factor is judged over every seed
-    assert limit.bottleneck is not None and limit.bottleneck["node"] == "email"  # theory's busiest at ×4
+    assert limit.bottleneck is not None and limit.bottleneck["node"] == "web"  # its p95 grew the most
+    assert limit.bottleneck["p95_ms"] == {"held": 45.3, "failed": 1900.0}
+    assert limit.bottleneck["longest_line"] == {"node": "jobs", "depth": 20}
 
 
 def test_a_design_failing_at_its_own_traffic_and_one_that_reaches_the_cap() -> None:

@@ -68,8 +68,9 @@ class Command(BaseCommand):
             node = limit.bottleneck
             line = node.get("longest_line")
             util = node.get("predicted_utilisation")
+            p95 = node["p95_ms"]
             self.stdout.write(
-                f"Bottleneck: {node['node']}"
+                f"Bottleneck: {node['node']}, its p95 {p95['held']:g} → {p95['failed']:g} ms"
                 + (f" (predicted utilisation {util:.2f})" if util is not None else "")
                 + (f"; longest waiting line: {line['node']}, {line['depth']}" if line else "")
             )
