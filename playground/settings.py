@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.domain",
     "apps.training",
     "apps.challenges",
+    "apps.limits",
     "apps.ops",
 ]
 
@@ -149,7 +150,11 @@ CELERY_TASK_IGNORE_RESULT = True
 # (Celery closes it around every task otherwise; reconnecting costs ~1 ms a hop on SQLite).
 CELERY_DB_REUSE_MAX = 500
 # Run drivers go to their own worker (scripts/run.py), never to a hop worker.
-CELERY_TASK_ROUTES = {"engine.drive": {"queue": "control"}, "challenges.advance": {"queue": "control"}}
+CELERY_TASK_ROUTES = {
+    "engine.drive": {"queue": "control"},
+    "challenges.advance": {"queue": "control"},
+    "limits.advance": {"queue": "control"},
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True

@@ -9,6 +9,7 @@ from apps.engine import records_api, theory_api
 from apps.engine import views as engine
 from apps.library import api as library_api
 from apps.library import views as library
+from apps.limits import api as limits_api
 from apps.ops import views as ops
 from apps.scenarios import api as scenarios_api
 from apps.scenarios import views as scenarios
@@ -35,11 +36,13 @@ urlpatterns = [
     path("templates/<slug:slug>/lesson/", training.template_lesson, name="template-lesson"),
     path("challenges/", challenges.challenge_list_page, name="challenges"),
     path("challenges/attempts/<str:attempt_id>/", challenges.attempt_page, name="attempt-page"),
+    path("challenges/attempts/<str:attempt_id>/open/", challenges.attempt_reopen, name="attempt-reopen"),
     path("challenges/<slug:slug>/start/", challenges.challenge_start, name="challenge-start"),
     path("challenges/<slug:slug>/design/<str:scenario_slug>/", challenges.challenge_design, name="challenge-design"),
     path("join/", training.enter_code, name="session-enter"),
     path("t/<str:code>/", training.session_page, name="session-page"),
     path("t/<str:code>/join/", training.session_join, name="session-join"),
+    path("t/<str:code>/challenge/", training.session_challenge_take, name="session-challenge-take"),
     path("t/<str:code>/instructor/", training.session_instructor, name="session-instructor"),
     path("t/<str:code>/instructor/<str:secret>/", training.session_claim, name="session-claim"),
     path("t/<str:code>/report/", training.session_report_page, name="session-report"),
@@ -82,6 +85,9 @@ urlpatterns = [
         name="api-scenario-revision-restore",
     ),
     path("api/scenarios/<str:slug>/runs/", engine_api.scenario_runs, name="api-scenario-runs"),
+    path("api/scenarios/<str:slug>/limit/", limits_api.scenario_limit, name="api-scenario-limit"),
+    path("api/limits/<str:limit_id>/", limits_api.limit_detail, name="api-limit-detail"),
+    path("api/limits/<str:limit_id>/stop/", limits_api.limit_stop_view, name="api-limit-stop"),
     path("api/scenarios/<str:slug>/sessions/", training_api.scenario_sessions, name="api-scenario-sessions"),
     path("api/sessions/<str:code>/", training_api.session_detail, name="api-session"),
     path("api/sessions/<str:code>/participants/", training_api.session_participants, name="api-session-participants"),
@@ -106,6 +112,17 @@ urlpatterns = [
     ),
     path("api/sessions/<str:code>/spotlight/", training_api.session_spotlight, name="api-session-spotlight"),
     path("api/sessions/<str:code>/board/", training_api.session_board, name="api-session-board"),
+    path("api/sessions/<str:code>/challenge/", training_api.session_challenge, name="api-session-challenge"),
+    path(
+        "api/sessions/<str:code>/challenge/board/",
+        training_api.session_challenge_board,
+        name="api-session-challenge-board",
+    ),
+    path(
+        "api/sessions/<str:code>/challenge/attempts/",
+        training_api.session_challenge_attempts,
+        name="api-session-challenge-attempts",
+    ),
     path("api/sessions/<str:code>/fork/", training_api.session_fork, name="api-session-fork"),
     path("api/sessions/<str:code>/end/", training_api.session_end, name="api-session-end"),
     path("api/runs/<str:run_id>/", engine_api.run_detail, name="api-run-detail"),

@@ -25,11 +25,12 @@ more than a small server). A challenge overrides any of them by key (see `design
 
 Clients (the traffic) and zones (placement) cost nothing and get no line.
 
-Prices hold at the peak: a design must fit its budget at its busiest, not on average.
-So an auto-scaling service is priced at the larger of its `replicas` and
-`autoscaling.max` (the scaler may reach max at any time), and a function at its
-`max_instances`, each as if busy all hour. Requests, storage and data transfer are not
-priced separately; they are folded into the flat per-component figures above.
+A fixed design costs the same whatever its traffic. An auto-scaling service is billed, as a
+cloud bills it, for the instances it runs: `design_cost` gives the range, from its
+`autoscaling.min` to the larger of `replicas` and `autoscaling.max`, and `billed_cost` what a
+run used (the time-weighted mean of its instances, from the run's scaling events). A function
+is priced at its `max_instances`, as if busy all hour. Requests, storage and data transfer are
+not priced separately; they are folded into the flat per-component figures above.
 """
 
 import math
@@ -69,8 +70,10 @@ ASSUMPTIONS = (
     "Hourly on-demand prices in USD, round figures for a small deployment on a public cloud. "
     f"A service instance includes {SLOTS_INCLUDED} concurrency slots; each slot above costs service_slot. "
     "A standby instance is priced like an active one of the same size. "
-    "Prices hold at the peak: an auto-scaling service costs its max replicas, a function its max instances "
-    "busy all hour. Requests, storage and data transfer are folded into the flat prices. "
+    "An auto-scaling service is billed for the instances it runs: from its min to its max, and in a challenge "
+    "what its runs used on average. "
+    "A function costs its max instances busy all hour. "
+    "Requests, storage and data transfer are folded into the flat prices. "
     "Clients and zones cost nothing. A challenge may override any price."
 )
 
@@ -84,6 +87,7 @@ class CostLine:
     kind: str
     quantity: str
     per_hour: float
+    floor_per_hour: float  # the least it can cost (auto-scaled in to its min); else per_hour
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,14 +96,17 @@ class CostLine:
             "kind": self.kind,
             "quantity": self.quantity,
             "per_hour": self.per_hour,
+            "floor_per_hour": self.floor_per_hour,
         }
 
 
 @dataclass(frozen=True)
 class DesignCost:
-    """A design's hourly cost (rounded to cents) and the lines it adds up from."""
+    """A design's hourly cost (rounded to cents) and the lines it adds up from: `per_hour` at
+    its peak, `floor_per_hour` with every auto-scaling service at its min (equal without one)."""
 
     per_hour: float
+    floor_per_hour: float
     lines: list[CostLine]
 
     def fits(self, budget_per_hour: float) -> bool:
@@ -107,7 +114,11 @@ class DesignCost:
         return self.per_hour <= budget_per_hour
 
     def as_dict(self) -> dict[str, Any]:
-        return {"per_hour": self.per_hour, "lines": [line.as_dict() for line in self.lines]}
+        return {
+            "per_hour": self.per_hour,
+            "floor_per_hour": self.floor_per_hour,
+            "lines": [line.as_dict() for line in self.lines],
+        }
 
 
 def price_list() -> dict[str, float]:
@@ -134,7 +145,51 @@ def design_cost(document: dict[str, Any], prices: Mapping[str, float] | None = N
     table = resolve_prices(prices)
     plan = compile_plan(document)
     lines = [line for node in plan.nodes.values() if (line := _line(node, table)) is not None]
-    return DesignCost(per_hour=_total_in_cents(line.per_hour for line in lines), lines=lines)
+    return _total(lines)
+
+
+def billed_cost(
+    document: dict[str, Any],
+    summaries: Iterable[dict[str, Any]],
+    *,
+    duration_s: float,
+    prices: Mapping[str, float] | None = None,
+) -> DesignCost:
+    """What a design's runs used, an hour: `design_cost`, except that each auto-scaling service
+    is billed for the instances it ran on average over the traffic's `duration_s`, the most of
+    any of the runs (`summaries`, the engine's run summaries of that document)."""
+    table = resolve_prices(prices)
+    plan = compile_plan(document)
+    runs = list(summaries)
+    lines = []
+    for node in plan.nodes.values():
+        if _autoscales(node) and runs:
+            used = max(mean_instances(run["nodes"].get(node.id, {}), node.props, duration_s) for run in runs)
+            lines.append(_billed_service_line(node, table, used))
+        elif (line := _line(node, table)) is not None:
+            lines.append(line)
+    return _total(lines)
+
+
+def mean_instances(node_summary: dict[str, Any], props: dict[str, Any], duration_s: float) -> float:
+    """The time-weighted mean of an auto-scaling service's active instances over a run's first
+    `duration_s`: it starts at its `replicas` and follows its `scaling_events` ({t (ms), to})."""
+    end_ms = max(1.0, duration_s * 1000.0)
+    count, since, area = float(props["replicas"]), 0.0, 0.0
+    for event in sorted(node_summary.get("scaling_events") or [], key=lambda e: float(e["t"])):
+        at = min(float(event["t"]), end_ms)
+        area += count * (at - since)
+        count, since = float(event["to"]), at
+    area += count * (end_ms - since)
+    return area / end_ms
+
+
+def _total(lines: list[CostLine]) -> DesignCost:
+    return DesignCost(
+        per_hour=_total_in_cents(line.per_hour for line in lines),
+        floor_per_hour=_total_in_cents(line.floor_per_hour for line in lines),
+        lines=lines,
+    )
 
 
 def _total_in_cents(amounts: Iterable[float]) -> float:
@@ -145,7 +200,8 @@ def _total_in_cents(amounts: Iterable[float]) -> float:
 
 # --- one pricing rule per node kind -----------------------------------------------------
 
-Priced = tuple[str, float]  # (quantity in words, USD per hour)
+# (quantity in words, USD per hour), or with the least it can cost an hour when that is less
+Priced = tuple[str, float] | tuple[str, float, float]
 Pricer = Callable[[dict[str, Any], Mapping[str, float]], Priced | None]
 
 
@@ -153,24 +209,36 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _service_peak_replicas(props: dict[str, Any]) -> int:
-    replicas = int(props["replicas"])
-    scaling = props["autoscaling"]
-    return max(replicas, int(scaling["max"])) if scaling["enabled"] else replicas
+def _autoscales(node: NodePlan) -> bool:
+    return node.kind == "service" and bool(node.props["autoscaling"]["enabled"])
+
+
+def _service_prices(props: dict[str, Any], prices: Mapping[str, float]) -> tuple[float, float]:
+    """(one active instance, all the standby instances), USD per hour, slots included."""
+    extra_slots = max(0, int(props["concurrency"]) - SLOTS_INCLUDED) * prices["service_slot"]
+    return prices["service_instance"] + extra_slots, int(props["standby"]) * (prices["service_standby"] + extra_slots)
+
+
+def _service_quantity(instances: str, props: dict[str, Any]) -> str:
+    standby = int(props["standby"])
+    return f"{instances} × {_plural(int(props['concurrency']), 'slot')}" + (f" + {standby} standby" if standby else "")
 
 
 def _service(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
-    slots = int(props["concurrency"])
-    extra_slots = max(0, slots - SLOTS_INCLUDED) * prices["service_slot"]
-    active = _service_peak_replicas(props)
-    standby = int(props["standby"])
-    per_hour = active * (prices["service_instance"] + extra_slots) + standby * (prices["service_standby"] + extra_slots)
-    quantity = f"{_plural(active, 'instance')} × {_plural(slots, 'slot')}"
-    if props["autoscaling"]["enabled"]:
-        quantity += " (auto-scaling peak)"
-    if standby:
-        quantity += f" + {standby} standby"
-    return quantity, per_hour
+    instance, standby = _service_prices(props, prices)
+    active = int(props["replicas"])
+    if not props["autoscaling"]["enabled"]:
+        return _service_quantity(_plural(active, "instance"), props), active * instance + standby
+    low, high = int(props["autoscaling"]["min"]), max(active, int(props["autoscaling"]["max"]))
+    quantity = _service_quantity(f"{low}–{high} instances", props) + " (auto-scaling: billed as used)"
+    return quantity, high * instance + standby, low * instance + standby
+
+
+def _billed_service_line(node: NodePlan, prices: Mapping[str, float], used: float) -> CostLine:
+    instance, standby = _service_prices(node.props, prices)
+    per_hour = round(used * instance + standby, 4)
+    quantity = _service_quantity(f"{used:.2f} instances on average", node.props) + " (auto-scaled, as used)"
+    return CostLine(node.id, node.label, node.kind, quantity, per_hour, per_hour)
 
 
 def _function(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
@@ -217,5 +285,6 @@ def _line(node: NodePlan, prices: Mapping[str, float]) -> CostLine | None:
     priced = PRICERS[node.kind](node.props, prices)
     if priced is None:
         return None
-    quantity, per_hour = priced
-    return CostLine(node=node.id, label=node.label, kind=node.kind, quantity=quantity, per_hour=round(per_hour, 4))
+    quantity, per_hour = priced[0], round(priced[1], 4)
+    floor = round(priced[2], 4) if len(priced) == 3 else per_hour
+    return CostLine(node.id, node.label, node.kind, quantity, per_hour, floor)

@@ -1,6 +1,7 @@
 """Why a design failed, in a few sentences built from its runs' records: the node that
 saturated first, the queues that overflowed, the calls that failed with no breaker or whose
-breaker never opened, the requests that timed out. Each links to the moment in the replay
+breaker never opened, the requests that timed out, the consumers that applied a redelivered
+message twice. Each links to the moment in the replay
 (`/s/<slug>/?run=<id>&t=<s>`) and, where there is one, to an order's trace (`&order=<id>`).
 
 The first failing seed's run is the one explained (its summary and stored series).
@@ -112,6 +113,26 @@ def timeouts(summary: dict[str, Any], run: Run) -> list[dict[str, Any]]:
     return [entry]
 
 
+def duplicates_applied(document: dict[str, Any], summary: dict[str, Any], run: Run) -> list[dict[str, Any]]:
+    """Consumers that handled a message delivered again and applied its effect a second time."""
+    plan = compile_plan(document)
+    out = []
+    for node_id, node in summary["nodes"].items():
+        applied = int((node.get("duplicates") or {}).get("applied") or 0)
+        if applied and node_id in plan.nodes:
+            label = plan.nodes[node_id].label or node_id
+            out.append(
+                {
+                    "text": f"{label} handled {applied} message{'s' if applied != 1 else ''} a second time and applied "
+                    "the effect again: the broker redelivered them after an acknowledgement was lost. Make it an "
+                    "idempotent consumer (it remembers the messages it handled).",
+                    "node": node_id,
+                    "replay_url": _replay(run),
+                }
+            )
+    return out
+
+
 def explain(
     document: dict[str, Any], summaries: list[dict[str, Any]], goals: list[dict[str, Any]], run_ids: list[str]
 ) -> list[dict[str, Any]]:
@@ -127,6 +148,7 @@ def explain(
     summary = summaries[index]
     out = [entry for entry in (saturated_first(document, run),) if entry]
     out += overflowed_queues(document, summary, run) + failing_calls(document, run) + timeouts(summary, run)
+    out += duplicates_applied(document, summary, run)
     missed = "; ".join(
         f"{goal['name']}: {_figure(goal.get('measured'))}"
         f" (interval {_figure(goal.get('low'))}–{_figure(goal.get('high'))})"

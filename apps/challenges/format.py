@@ -40,10 +40,14 @@ ORDER = (
     "announce-an-order-once",
     "take-reads-off-the-write-model",
     "one-proxy-one-server",
+    "share-the-load-fairly",
     "survive-an-instance-loss",
     "three-nines-through-a-zone-loss",
     "fail-fast-with-a-breaker",
+    "absorb-a-spike-within-budget",
     "fail-over-without-losing-orders",
+    "charge-each-order-once",
+    "keep-the-shop-open",
 )
 MAX_DURATION_S = 120
 
@@ -62,6 +66,16 @@ class Challenge:
     prices: dict[str, float]
     hints: tuple[str, ...]
     locked: tuple[str, ...]
+
+    def availability_targets(self) -> list[str]:
+        """What the design checks' single-point-of-failure rule looks at (lint `goals`): the node
+        an availability goal names, or every client for a goal on the whole run."""
+        clients = [node["id"] for node in self.start["nodes"] if node["kind"] == "client"]
+        targets: list[str] = []
+        for goal in self.goals:
+            if goal.metric == "availability":
+                targets += [goal.node] if goal.node else clients
+        return sorted(set(targets))
 
     def listing(self) -> dict[str, Any]:
         return {

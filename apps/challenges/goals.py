@@ -103,6 +103,9 @@ METRICS: dict[str, Metric] = {
     "max_queue_depth": Metric("most messages waiting", "", _max_queue_depth, True),
     "messages_refused": Metric("messages dropped or refused", "", _counter("messages", "dropped", "rejected"), False),
     "dead_lettered": Metric("messages dead-lettered", "", _counter("messages", "dead_lettered"), False),
+    "duplicates_applied": Metric(
+        "messages handled again with their effect", "", _counter("messages", "duplicates_applied"), False
+    ),
 }
 
 

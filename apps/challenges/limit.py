@@ -8,19 +8,26 @@ the whole 95 % interval (goals.py). The bottleneck is the node whose own p95 gre
 the last factor that held to the first that failed (measured), with queueing theory's
 utilisation for it at that factor (theory.py) and the longest waiting line of those runs. A
 client's rate is capped by the format (5,000 req/s): the search stops there.
+
+The decisions are plain functions of the steps so far (`next_factor`, `judge_step`,
+`conclude`), so the same search runs in one process (`find_limit`, for `manage.py find_limit`)
+or one run at a time on the engine's workers (apps/limits).
 """
 
 import copy
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from apps.challenges.goals import Goal
+from apps.challenges.goals import METRICS, Goal
 from apps.engine.runtime.plan import compile_plan
 from apps.engine.theory import predict
 
 MAX_FACTOR = 64.0
 BISECTIONS = 3
+MAX_STEPS = int(math.log2(MAX_FACTOR)) + 1 + BISECTIONS  # ×1 … ×64, then the halvings: 10
 MAX_RATE = 5000.0  # the most a client may send (apps/topology/kinds/client.py)
 DEFAULT_GOALS = (
     Goal(name="p95 within 1 s", metric="p95_ms", node=None, at_most=1000.0, at_least=None),
@@ -28,7 +35,24 @@ DEFAULT_GOALS = (
 )
 
 PASSIVE = ("client", "zone", "queue", "event_bus")  # their latency is not work a request waits on
-Simulate = Callable[[dict[str, Any]], dict[str, Any]]
+Summary = dict[str, Any]
+Simulate = Callable[[dict[str, Any]], Summary]
+
+GOAL_TEXT = re.compile(
+    r"^(?P<metric>[a-z_0-9]+)(?::(?P<node>[\w-]+))?(?P<op><=|>=)(?P<bound>-?(?:\d+(?:\.\d*)?|\.\d+))$"
+)
+
+
+def goal_from_text(text: str) -> Goal:
+    """ "p95_ms<=200", "availability>=0.999", "p95_ms:signup<=100"; ValueError otherwise."""
+    match = GOAL_TEXT.match(text.replace(" ", ""))
+    if not match or match["metric"] not in METRICS:
+        raise ValueError(f"a goal is METRIC[:NODE]<=N or >=N with METRIC one of {', '.join(METRICS)}; got {text!r}")
+    bound = float(match["bound"])
+    return Goal(
+        name=text.strip(), metric=match["metric"], node=match["node"],
+        at_most=bound if match["op"] == "<=" else None, at_least=bound if match["op"] == ">=" else None,
+    )  # fmt: skip
 
 
 @dataclass
@@ -37,6 +61,7 @@ class Step:
     rate: float  # requests a second from all clients, at this factor
     held: bool
     goals: list[dict[str, Any]]
+    runs: list[str] = field(default_factory=list)  # the stored runs judged (empty in one process)
 
 
 @dataclass
@@ -64,7 +89,34 @@ def total_rate(document: dict[str, Any]) -> float:
     return round(sum(float(client.props["rate"]) for client in plan.clients()), 3)
 
 
-def _p95s(summaries: list[dict[str, Any]]) -> dict[str, float]:
+def next_factor(document: dict[str, Any], tried: Sequence[tuple[float, bool]]) -> float | None:
+    """The factor to judge next, given the (factor, held) judged so far in order; None when the
+    search is over: a factor failed and the gap was halved BISECTIONS times, the first factor
+    failed, or no higher rate can be tried (MAX_FACTOR, or every client at the rate cap)."""
+    if not tried:
+        return 1.0
+    if len(tried) >= MAX_STEPS:
+        return None
+    first_failed = next((i for i, (_factor, held) in enumerate(tried) if not held), None)
+    if first_failed is None:
+        last = tried[-1][0]
+        if last * 2 > MAX_FACTOR or total_rate(scaled(document, last)) >= total_rate(scaled(document, last * 2)):
+            return None
+        return last * 2
+    held = [factor for factor, ok in tried if ok]
+    if not held or len(tried) - first_failed - 1 >= BISECTIONS:
+        return None
+    low, high = max(held), min(factor for factor, ok in tried if not ok)
+    return round((low + high) / 2, 3)
+
+
+def judge_step(goals: Sequence[Goal], summaries: list[Summary]) -> tuple[bool, list[dict[str, Any]]]:
+    """(held, each goal judged over the seeds' summaries): a factor holds if every goal does."""
+    judged = [goal.judge(summaries) for goal in goals]
+    return all(goal["passed"] for goal in judged), judged
+
+
+def _p95s(summaries: list[Summary]) -> dict[str, float]:
     """Each node's p95 latency, the mean over the seeds (nodes that measured one)."""
     values: dict[str, list[float]] = {}
     for summary in summaries:
@@ -75,12 +127,10 @@ def _p95s(summaries: list[dict[str, Any]]) -> dict[str, float]:
     return {node_id: sum(v) / len(v) for node_id, v in values.items()}
 
 
-def _bottleneck(
-    document: dict[str, Any], held: list[dict[str, Any]], failed: list[dict[str, Any]]
-) -> dict[str, Any] | None:
+def bottleneck(document: dict[str, Any], held: list[Summary], failed: list[Summary]) -> dict[str, Any] | None:
     """The node whose own p95 grew the most from the last factor that held to the first that
-    failed (measured), with theory's utilisation for it at the failing factor and the longest
-    waiting line of the failing runs."""
+    failed (measured), with theory's utilisation for it at the failing factor (`document` is
+    the design at that factor) and the longest waiting line of the failing runs."""
     before, after = _p95s(held), _p95s(failed)
     growth = {node_id: after[node_id] - before.get(node_id, 0.0) for node_id in after}
     node = max(growth, key=lambda node_id: growth[node_id], default=None)
@@ -100,6 +150,35 @@ def _bottleneck(
     }
 
 
+def conclude(document: dict[str, Any], steps: list[Step], summaries_of: Callable[[int], list[Summary]]) -> Limit:
+    """The search's answer from its steps; `summaries_of(i)` gives step i's summaries (only the
+    first failing step and the one before it are asked for, to name the bottleneck)."""
+    held = [step.factor for step in steps if step.held]
+    low = max(held) if held else None
+    first_failed = next((i for i, step in enumerate(steps) if not step.held), None)
+    found = None
+    if first_failed is not None:
+        before = first_failed - 1
+        holding = summaries_of(before) if before >= 0 and steps[before].held else []
+        failing = summaries_of(first_failed)
+        if failing:
+            found = bottleneck(scaled(document, steps[first_failed].factor), holding, failing)
+    return Limit(
+        sustained_factor=low,
+        sustained_rate=total_rate(scaled(document, low)) if low is not None else None,
+        bottleneck=found,
+        steps=steps,
+        capped=first_failed is None and low is not None,
+    )
+
+
+def run_settings(document: dict[str, Any], *, seed: int, duration_s: float) -> dict[str, Any]:
+    """The document as one run of a step: this seed, this long, as fast as the workers can."""
+    run = copy.deepcopy(document)
+    run["run"] = {**run.get("run", {}), "duration_s": duration_s, "seed": seed, "speed": "max"}
+    return run
+
+
 def find_limit(
     document: dict[str, Any],
     simulate: Simulate,
@@ -110,52 +189,11 @@ def find_limit(
 ) -> Limit:
     """Ramp the traffic until a goal fails; `simulate` runs one document (engine.simulation)."""
     steps: list[Step] = []
-    failing: list[dict[str, Any]] = []  # the summaries of the first factor that failed
-    failing_doc: dict[str, Any] = {}
-    holding: list[dict[str, Any]] = []  # the summaries of the last factor that held (before it)
-
-    def judge(factor: float) -> bool:
+    summaries: list[list[Summary]] = []
+    while (factor := next_factor(document, [(step.factor, step.held) for step in steps])) is not None:
         doc = scaled(document, factor)
-        summaries = []
-        for seed in seeds:
-            run = copy.deepcopy(doc)
-            run["run"] = {**run.get("run", {}), "duration_s": duration_s, "seed": seed, "speed": "max"}
-            summaries.append(simulate(run))
-        judged = [goal.judge(summaries) for goal in goals]
-        held = all(goal["passed"] for goal in judged)
+        runs = [simulate(run_settings(doc, seed=seed, duration_s=duration_s)) for seed in seeds]
+        held, judged = judge_step(goals, runs)
         steps.append(Step(factor=factor, rate=total_rate(doc), held=held, goals=judged))
-        if held and not failing:
-            holding[:] = summaries
-        if not held and not failing:
-            failing.extend(summaries)
-            failing_doc.update(doc)
-        return held
-
-    low: float | None = None
-    high: float | None = None
-    factor = 1.0
-    capped = False
-    while factor <= MAX_FACTOR:
-        if judge(factor):
-            low = factor
-            if total_rate(scaled(document, factor)) >= total_rate(scaled(document, factor * 2)):
-                capped = True  # every client is at the format's cap: no higher rate to try
-                break
-            factor *= 2
-        else:
-            high = factor
-            break
-    if low is not None and high is not None:
-        for _ in range(BISECTIONS):
-            middle = round((low + high) / 2, 3)
-            if judge(middle):
-                low = middle
-            else:
-                high = middle
-    return Limit(
-        sustained_factor=low,
-        sustained_rate=total_rate(scaled(document, low)) if low is not None else None,
-        bottleneck=_bottleneck(failing_doc, holding, failing) if failing else None,
-        steps=steps,
-        capped=capped or (high is None and low is not None),
-    )
+        summaries.append(runs)
+    return conclude(document, steps, lambda index: summaries[index])

@@ -20,6 +20,14 @@ class Attempt(models.Model):
     session = models.ForeignKey(
         "training.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
     )
+    participant = models.ForeignKey(
+        "training.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+        help_text="Who submitted it in a training session (its name is theirs)",
+    )
     scenario = models.ForeignKey(
         "scenarios.Scenario", null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
     )

@@ -8,20 +8,24 @@ grades the attempt from the stored summaries: nothing the browser sends is taken
 """
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from apps.challenges.cost import design_cost
+from apps.challenges.cost import DesignCost, billed_cost, design_cost
 from apps.challenges.explain import explain
 from apps.challenges.format import Challenge, challenge_get
 from apps.challenges.models import Attempt
+from apps.challenges.signals import attempt_changed
 from apps.challenges.submission import judged_document
 from apps.engine.models import Run
 from apps.engine.services import RunRefused, run_start
 from apps.scenarios.services import scenario_create
+
+if TYPE_CHECKING:
+    from apps.training.models import Participant
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +33,25 @@ RETRY_S = 5.0  # a run refused (the server is full) is asked for again this much
 MAX_NAME = 40
 
 
-def attempt_start(*, challenge: Challenge, document: Any, name: str = "") -> Attempt:
+def attempt_start(
+    *, challenge: Challenge, document: Any, name: str = "", participant: "Participant | None" = None
+) -> Attempt:
     """Raises ChallengeError (what the submission may not do, or an invalid design) and
-    RunRefused (the server has no room for a run now)."""
+    RunRefused (the server has no room for a run now). A training session's `participant`
+    makes the attempt theirs: their session, their display name."""
     judged = judged_document(challenge, document)
     cost = design_cost(judged, challenge.prices)
     attempt = Attempt(
         challenge=challenge.slug, name=name.strip()[:MAX_NAME], document=judged, cost_per_hour=cost.per_hour
     )
-    if cost.per_hour > challenge.budget_per_hour:
+    if participant is not None:
+        attempt.name, attempt.participant, attempt.session_id = participant.name, participant, participant.session_id
+    if cost.floor_per_hour > challenge.budget_per_hour:
         attempt.status, attempt.ended_at = Attempt.Status.FAILED, timezone.now()
         attempt.result = {
             "goals": [],
             "over_budget": True,
-            "explanation": [
-                f"The design costs ${cost.per_hour:.2f} an hour; the budget is ${challenge.budget_per_hour:.2f}. "
-                "It was not run: remove what the goals do not need."
-            ],
+            "explanation": [{"text": over_budget_before_running(cost, challenge)}],
         }
         attempt.save()
         return attempt
@@ -57,6 +63,24 @@ def attempt_start(*, challenge: Challenge, document: Any, name: str = "") -> Att
     return attempt
 
 
+def over_budget_before_running(cost: DesignCost, challenge: Challenge) -> str:
+    least = " even with auto-scaling at its fewest instances" if cost.floor_per_hour < cost.per_hour else ""
+    return (
+        f"The design costs ${cost.floor_per_hour:.2f} an hour{least}; the budget is "
+        f"${challenge.budget_per_hour:.2f}. It was not run: remove what the goals do not need."
+    )
+
+
+def over_budget_after_running(billed: DesignCost, challenge: Challenge) -> str:
+    scaled = [line for line in billed.lines if "as used" in line.quantity]
+    used = "; ".join(f"{line.label} ran {line.quantity.split(' on average')[0]} on average" for line in scaled)
+    return (
+        f"Its runs used ${billed.per_hour:.2f} an hour{f' ({used})' if used else ''}; the budget is "
+        f"${challenge.budget_per_hour:.2f}. "
+        "Scale on a metric that tracks the load, with a lower max or a longer cooldown, or make each instance do more."
+    )
+
+
 def _start_run(attempt: Attempt, challenge: Challenge) -> None:
     """The next seed's run; RunRefused when the server has no room now."""
     assert attempt.scenario is not None
@@ -65,6 +89,7 @@ def _start_run(attempt: Attempt, challenge: Challenge) -> None:
     attempt.runs = [*attempt.runs, run.id]
     attempt.current_run = run.id
     attempt.save(update_fields=["runs", "current_run"])
+    attempt_changed.send(sender=Attempt, attempt=attempt)
 
 
 def attempt_advance(*, run_id: str, status: str) -> None:
@@ -108,20 +133,28 @@ def grade(attempt: Attempt, challenge: Challenge) -> None:
     runs = {run.id: run for run in Run.objects.filter(pk__in=attempt.runs)}
     summaries = [runs[run_id].summary or {} for run_id in attempt.runs]
     goals = [goal.judge(summaries) for goal in challenge.goals]
-    passed = all(goal["passed"] for goal in goals)
+    billed = billed_cost(attempt.document, summaries, duration_s=challenge.duration_s, prices=challenge.prices)
+    over_budget = billed.per_hour > challenge.budget_per_hour
+    passed = not over_budget and all(goal["passed"] for goal in goals)
+    attempt.cost_per_hour = billed.per_hour
+    explanation = [{"text": over_budget_after_running(billed, challenge)}] if over_budget else []
+    if not all(goal["passed"] for goal in goals):
+        explanation += explain(attempt.document, summaries, goals, attempt.runs)
     p95s = [float(s["latency_ms"]["p95"]) for s in summaries if (s.get("latency_ms") or {}).get("p95") is not None]
     attempt.result = {
         "goals": goals,
-        "over_budget": False,
+        "over_budget": over_budget,
+        "cost_lines": [line.as_dict() for line in billed.lines],
         "p95_ms": round(sum(p95s) / len(p95s), 3) if p95s else None,  # the board's tie-break
-        "explanation": [] if passed else explain(attempt.document, summaries, goals, attempt.runs),
+        "explanation": explanation,
     }
     _end(attempt, Attempt.Status.PASSED if passed else Attempt.Status.FAILED)
 
 
 def _end(attempt: Attempt, status: str, *, error: str = "") -> None:
     attempt.status, attempt.error, attempt.ended_at, attempt.current_run = status, error[:2000], timezone.now(), ""
-    attempt.save(update_fields=["status", "error", "ended_at", "current_run", "result"])
+    attempt.save(update_fields=["status", "error", "ended_at", "current_run", "result", "cost_per_hour"])
+    attempt_changed.send(sender=Attempt, attempt=attempt)
 
 
 def attempt_state(attempt: Attempt) -> dict[str, Any]:
@@ -136,7 +169,7 @@ def attempt_state(attempt: Attempt) -> dict[str, Any]:
         "name": attempt.name,
         "status": attempt.status,
         "passed": attempt.status == Attempt.Status.PASSED if attempt.ended else None,
-        "cost": {"per_hour": attempt.cost_per_hour, "budget_per_hour": budget},
+        "cost": {"per_hour": attempt.cost_per_hour, "budget_per_hour": budget, "lines": result.get("cost_lines", [])},
         "over_budget": bool(result.get("over_budget")),
         "goals": [
             {key: goal[key] for key in ("name", "metric", "passed", "measured", "low", "high") if key in goal}

@@ -1,15 +1,17 @@
 """The challenges' pages: the list, a design in the editor with the challenge's bar, an attempt."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.challenges.format import Challenge, catalogue, challenge_get
 from apps.challenges.goals import METRICS
 from apps.challenges.models import Attempt
-from apps.challenges.selectors import leaderboard
+from apps.challenges.selectors import goal_rows, goal_text, leaderboard
 from apps.challenges.services import attempt_state
 from apps.editor.context import editor_context
 from apps.engine.models import Run
@@ -18,6 +20,7 @@ from apps.scenarios.markdown import render_markdown
 from apps.scenarios.ownership import is_owner, remember_owner
 from apps.scenarios.selectors import scenario_get
 from apps.scenarios.services import scenario_create
+from apps.training.ownership import participant_in
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +30,6 @@ def _challenge_or_404(slug: str) -> Challenge:
     if challenge is None:
         raise Http404("No such challenge")
     return challenge
-
-
-def goal_text(goal: dict[str, object]) -> str:
-    """ "p95 latency of signup ≤ 100 ms" """
-    metric = METRICS[str(goal["metric"])]
-    of = f" of {goal['node']}" if goal.get("node") else ""
-    op, bound = ("≤", goal["at_most"]) if "at_most" in goal else ("≥", goal["at_least"])
-    return f"{metric.label}{of} {op} {bound:g}{(' ' + metric.unit) if metric.unit else ''}"
-
-
-def goal_rows(challenge: Challenge) -> list[dict[str, str]]:
-    """Each goal's name, and its rule in figures ("p95 latency ≤ 100 ms") for a tooltip."""
-    return [{"name": goal.name, "rule": goal_text(goal.as_dict())} for goal in challenge.goals]
 
 
 @require_GET
@@ -65,6 +55,19 @@ def challenge_start(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("challenge-design", slug=slug, scenario_slug=scenario.slug)
 
 
+@require_POST
+def attempt_reopen(request: HttpRequest, attempt_id: str) -> HttpResponse:
+    """A copy of an attempt's design that is this browser's to edit (the graded copy is no one's:
+    its runs must stay what was judged), in the challenge's editor."""
+    attempt = Attempt.objects.filter(pk=attempt_id).select_related("session").first()
+    if attempt is None or challenge_get(attempt.challenge) is None:
+        raise Http404("No such attempt")
+    scenario, secret = scenario_create(document=attempt.document, note=f"Challenge {attempt.challenge}")
+    remember_owner(request, scenario, secret)
+    url = reverse("challenge-design", kwargs={"slug": attempt.challenge, "scenario_slug": scenario.slug})
+    return redirect(f"{url}?session={attempt.session.code}" if attempt.session else url)
+
+
 @require_GET
 def challenge_design(request: HttpRequest, slug: str, scenario_slug: str) -> HttpResponse:
     challenge = _challenge_or_404(slug)
@@ -74,18 +77,41 @@ def challenge_design(request: HttpRequest, slug: str, scenario_slug: str) -> Htt
     if not is_owner(request, scenario):
         return render(request, "scenarios/not_owner.html", {"scenario": scenario}, status=403)
     context = editor_context(request, scenario=scenario, mode="edit")
+    # The design checks look for single points of failure only where a goal asks for availability.
+    targets = ",".join(challenge.availability_targets())
+    context["editor_config"]["validate_url"] += f"?{urlencode({'goals': targets})}"
+    in_class = class_of(request, challenge)
     context["challenge"] = {
         **challenge.listing(),
         "goal_rows": goal_rows(challenge),
-        "attempts_url": f"/api/challenges/{slug}/attempts/",
+        "attempts_url": in_class["attempts_url"] if in_class else f"/api/challenges/{slug}/attempts/",
         "locked": list(challenge.locked),
+        "session": in_class,
     }
     return render(request, "challenges/editor.html", context)
 
 
+def class_of(request: HttpRequest, challenge: Challenge) -> dict[str, str] | None:
+    """The training session a design is made for (`?session=<code>`), when this browser is one
+    of its participants and the class's challenge is this one: its attempts then go through the
+    session, in the participant's name."""
+    participant = participant_in(request, request.GET.get("session", ""))
+    if participant is None:
+        return None
+    session = participant.session
+    if not session.live or session.challenge != challenge.slug:
+        return None
+    return {
+        "code": session.code,
+        "name": participant.name,
+        "page_url": reverse("session-page", args=[session.code]),
+        "attempts_url": reverse("api-session-challenge-attempts", args=[session.code]),
+    }
+
+
 @require_GET
 def attempt_page(request: HttpRequest, attempt_id: str) -> HttpResponse:
-    attempt = Attempt.objects.filter(pk=attempt_id).first()
+    attempt = Attempt.objects.filter(pk=attempt_id).select_related("session").first()
     if attempt is None:
         raise Http404("No such attempt")
     challenge = challenge_get(attempt.challenge)
@@ -97,6 +123,7 @@ def attempt_page(request: HttpRequest, attempt_id: str) -> HttpResponse:
         goal["unit"] = METRICS[goal["metric"]].unit
     design = attempt.scenario.slug if attempt.scenario else None
     context = {"attempt": attempt, "state": state, "challenge": challenge, "design_slug": design}
+    context["class_code"] = attempt.session.code if attempt.session else None
     context["board"] = leaderboard(slug=attempt.challenge)
     context["theory"] = theory_rows(attempt) if attempt.ended else []
     return render(request, "challenges/attempt.html", context)

@@ -1,5 +1,6 @@
 """Property-panel forms, built from the kind declarations (so every kind gets a panel)."""
 
+import math
 import re
 from typing import Any
 
@@ -7,6 +8,7 @@ from django import forms
 
 from apps.topology.kinds.base import Prop, get_path, set_path
 from apps.topology.schema import MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, NAME_PATTERN
+from apps.topology.validation import number_text
 
 _NAME_RE = re.compile(NAME_PATTERN)
 
@@ -38,6 +40,49 @@ class NamesField(forms.CharField):
         if len(names) > self.max_items:
             raise forms.ValidationError(f"at most {self.max_items} names")
         return names
+
+
+class NumbersField(forms.CharField):
+    """A comma-separated list of numbers, each in range (a service's instance weights)."""
+
+    def __init__(self, *, prop: Prop, **kwargs: Any):
+        self.prop = prop
+        super().__init__(required=False, max_length=4000, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(number_text(number) for number in value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[float | int]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        numbers: list[float | int] = []
+        for word in (word.strip() for word in text.split(",")):
+            if not word:
+                continue
+            try:
+                number = float(word)
+            except ValueError:
+                raise forms.ValidationError(f"not a number: {word[:20]!r}") from None
+            if not self.in_range(number):
+                raise forms.ValidationError(f"each must be {self.bounds()} (got {word[:20]})")
+            numbers.append(int(number) if number.is_integer() else number)
+        if len(numbers) > self.prop.max_items:
+            raise forms.ValidationError(f"at most {self.prop.max_items} numbers")
+        return numbers
+
+    def in_range(self, number: float) -> bool:
+        low, high = self.prop.minimum, self.prop.maximum
+        if not math.isfinite(number) or (high is not None and number > high):
+            return False
+        return low is None or (number > low if self.prop.exclusive_minimum else number >= low)
+
+    def bounds(self) -> str:
+        words = (
+            []
+            if self.prop.minimum is None
+            else [f"{'above' if self.prop.exclusive_minimum else 'at least'} {self.prop.minimum:g}"]
+        )
+        words += [] if self.prop.maximum is None else [f"at most {self.prop.maximum:g}"]
+        return " and ".join(words) or "a number"
 
 
 class NumberOrWordField(forms.Field):
@@ -82,6 +127,8 @@ def prop_field(prop: Prop, zones: list[tuple[str, str]] | None) -> forms.Field:
             return forms.ChoiceField(choices=[(c, c.replace("_", " ")) for c in prop.choices], **common)
         case "names":
             return NamesField(max_items=prop.max_items, **common)
+        case "numbers":
+            return NumbersField(prop=prop, **common)
     return forms.CharField(required=False, max_length=prop.max_length, **common)
 
 

@@ -37,6 +37,7 @@ MESSAGES_WHEN_ANY = (
     ("rejected", "Rejected"),
     ("dropped", "Dropped"),
     ("redelivered", "Redelivered"),
+    ("duplicates_applied", "Handled twice (effect applied again)"),
     ("cut", "Cut (stopped before delivery)"),
 )
 LATENCY = ("p50", "p95", "p99", "mean", "max")

@@ -44,10 +44,11 @@ from channels.layers import get_channel_layer
 
 from apps.engine.physics.percentiles import window_histogram
 from apps.engine.runtime import keys
-from apps.engine.runtime.driver import RESTORES, Sample
+from apps.engine.runtime.driver import Sample
 from apps.engine.runtime.plan import CONSUMER_KINDS, Plan
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.summary import backlog_recovery_s, health_timings
+from apps.topology.faults import FAULT_TYPES, RESTORES
 
 log = logging.getLogger(__name__)
 
@@ -375,9 +376,10 @@ class RunStream:
         for fault in faults[-MAX_INCIDENTS:]:
             incident = {key: fault[key] for key in INCIDENT_FIELDS if key in fault}
             incident["detected_after_s"] = incident["recovered_after_s"] = None
-            if fault["action"] in ("kill_instance", "kill_zone"):
+            incident["measured"] = measured = FAULT_TYPES[fault["action"]].measured
+            if measured == "health":
                 incident.update(health_timings(self.plan, fault, changes))
-            elif fault["action"] == "stop_consumer":
+            elif measured == "backlog":
                 incident["recovered_after_s"] = backlog_recovery_s(self.plan, fault, states, depths)
             out.append(incident)
         return out

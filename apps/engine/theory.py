@@ -17,8 +17,9 @@ How the flow is followed (mirroring the engine's nodes, apps/engine/nodes/):
 - a service, function, database or read model serves the call, then makes its synchronous
   calls along the edges that carry the operation, one after another, while holding its slot;
   then it publishes its event. Error rates, retries and redeliveries scale the rates.
-- a load balancer spreads over the active instances of every target (by edge weight with the
-  `weighted` strategy, evenly otherwise); a gateway sends each operation along its first
+- a load balancer spreads over the active instances of every target (by edge weight × instance
+  weight with the `weighted` strategy, evenly otherwise; a target whose instances it weighs
+  unevenly is not predicted); a gateway sends each operation along its first
   matching edge and admits at most its rate limit; a cache or CDN passes its misses on.
 - a queue gives each message to one consumer (in proportion to the consumers' capacity); a bus
   gives every event to every subscriber group whose edge carries it.
@@ -48,6 +49,7 @@ from apps.domain.behaviours import BEHAVIOURS
 from apps.engine.nodes.messaging import BUS_MAX_DELIVERIES
 from apps.engine.nodes.worker import DEFAULT_CONCURRENCY
 from apps.engine.physics.arrivals import rate_at
+from apps.engine.physics.balancing import instance_weight
 from apps.engine.physics.queueing import erlang_c, mmc_mean_wait, queue_growth_per_s
 from apps.engine.runtime.demand import mean_rate, spike_factor
 from apps.engine.runtime.plan import CONSUMER_KINDS, EdgePlan, NodePlan, Plan, compile_plan
@@ -367,6 +369,11 @@ class Flow:
         self.rates[target] += rate
         self.reasons[target] |= why
         if node.kind == "load_balancer":
+            for uneven in uneven_instances(self.plan, node):
+                self.reasons[uneven].add(
+                    f"{node.label} weighs {self.plan.nodes[uneven].label}'s instances unevenly "
+                    "(instance_weights), and theory models a node's instances as identical"
+                )
             for edge, node_share, instance_share in balancer_shares(self.plan, node):
                 line_ca2 = instance_share if node.props["strategy"] in ("round_robin", "weighted") else 1.0
                 self._call(edge.target, op, opkind, rate * node_share, why, depth + 1, line_ca2)
@@ -505,19 +512,39 @@ def active_instances(node: NodePlan) -> int:
     return node.instance_count()
 
 
+def instance_weights(node: NodePlan) -> list[float]:
+    """The weights of the node's active instances for a weighted balancer (1 each by default)."""
+    own = node.props.get("instance_weights") or []
+    return [instance_weight(own, str(index)) for index in range(active_instances(node))]
+
+
+def uneven_instances(plan: Plan, node: NodePlan) -> list[str]:
+    """Targets of a weighted balancer whose active instances weigh differently: theory models a
+    node's instances as identical lines, so it cannot predict those."""
+    if node.props["strategy"] != "weighted":
+        return []
+    edges = [e for e in node.calls() if float(e.props["weight"]) > 0]
+    return [e.target for e in edges if len(set(instance_weights(plan.nodes[e.target]))) > 1]
+
+
 def balancer_shares(plan: Plan, node: NodePlan) -> list[tuple[EdgePlan, float, float]]:
-    """(edge, share of the balancer's calls to its target, share to each of its instances).
+    """(edge, share of the balancer's calls to its target, mean share to each of its instances).
 
     A balancer routes over the active instances of all its targets (edge filters do not apply
-    to it): evenly, or by the edge's weight with the `weighted` strategy (all weights 0: evenly)."""
+    to it): evenly, or with the `weighted` strategy by the edge's weight × each instance's own
+    (all weights 0: evenly)."""
     edges = node.calls()
     weighted = node.props["strategy"] == "weighted" and any(float(e.props["weight"]) > 0 for e in edges)
     weights = {e.id: float(e.props["weight"]) if weighted else 1.0 for e in edges}
     counts = {e.id: active_instances(plan.nodes[e.target]) for e in edges}
-    total = sum(weights[e.id] * counts[e.id] for e in edges)
+    mass = {e.id: sum(instance_weights(plan.nodes[e.target])) if weighted else counts[e.id] for e in edges}
+    total = sum(weights[e.id] * mass[e.id] for e in edges)
     if total <= 0:
         return []
-    return [(e, weights[e.id] * counts[e.id] / total, weights[e.id] / total) for e in edges]
+    return [
+        (e, weights[e.id] * mass[e.id] / total, weights[e.id] * mass[e.id] / max(counts[e.id], 1) / total)
+        for e in edges
+    ]
 
 
 def client_rates(plan: Plan) -> tuple[dict[str, float], dict[str, float]]:

@@ -58,6 +58,7 @@ RULES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
         ("POST", r"/api/scenarios/[^/]+/runs/", ("run-start",)),
         ("POST", r"/api/sessions/[^/]+/runs/", ("run-start",)),
         ("POST", r"/api/challenges/[^/]+/attempts/", ("run-start",)),
+        ("POST", r"/api/scenarios/[^/]+/limit/", ("run-start",)),
         ("POST", r"/api/runs/[^/]+/faults/", ("fault",)),
         ("POST", r"/api/sessions/[^/]+/runs/[^/]+/faults/", ("fault",)),
         ("POST", r"/api/scenarios/[^/]+/sessions/", ("session",)),

@@ -13,6 +13,13 @@ def schema(request: HttpRequest) -> JsonResponse:
     return JsonResponse(build_schema(), json_dumps_params={"indent": 2})
 
 
+def _availability_goals(request: HttpRequest) -> list[str] | None:
+    """`?goals=a,b`: the paths that need availability (the ids of clients or nodes), as a
+    challenge's goals name them; absent, every client's path does."""
+    raw = request.GET.get("goals")
+    return None if raw is None else [goal for goal in raw.split(",") if goal][:100]
+
+
 @csrf_exempt  # stores nothing: it only answers what is wrong with the posted document
 @api_methods("POST")
 def validate(request: HttpRequest) -> JsonResponse:
@@ -25,7 +32,7 @@ def validate(request: HttpRequest) -> JsonResponse:
     assert validation is not None
     answer: dict[str, Any] = {"problems": [p.as_dict() for p in validation.problems]}
     if validation.ok:
-        warnings = lint_document(validation.document)
+        warnings = lint_document(validation.document, goals=_availability_goals(request))
         if warnings:
             answer["warnings"] = [w.as_dict() for w in warnings]
     return json_ok(answer)

@@ -1,9 +1,24 @@
-"""The fault types a scenario can schedule (and a live run can fire)."""
+"""The fault types a scenario can schedule (and a live run can fire), each declaring how it
+ends and how a run measures it.
 
-from dataclasses import dataclass
-from typing import Literal
+A fault ends in one of two ways. A *pair* names the action that ends it (`undo`):
+kill_instance is ended by restore_instance. A *setting* ends by firing the same action again
+with its `reset` values: add_latency with latency_ms 0 (None means "the node's own value").
+After its `duration_s`, or when the traffic ends, the engine fires the ending (the driver);
+a training session's playbook does the same live.
+
+`measured` says what a run measures about it, in the summary and the live incidents:
+"health" (the load balancers' health checks detect it, and see it recover), "backlog"
+(recovered when the backlog it caused has drained), or "" (its effect shows in the figures).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
 
 TargetType = Literal["node", "edge"]
+Measured = Literal["health", "backlog", ""]
 
 
 @dataclass(frozen=True)
@@ -16,6 +31,26 @@ class FaultType:
     param_minimum: float = 0
     param_maximum: float = 0
     summary: str = ""
+    undo: str = ""  # the action that ends it (a pair), or "" (a setting, or itself an ending)
+    reset: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # a setting's ending
+    measured: Measured = ""
+
+    @property
+    def ends_itself(self) -> bool:
+        """A setting: the same action with its `reset` values ends it."""
+        return bool(self.reset)
+
+    def ending(self, fault: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The action and values that end `fault` (None: nothing to end, e.g. a restore)."""
+        if self.undo:
+            return self.undo, dict(fault)
+        if self.reset:
+            return self.name, {**fault, **self.reset}
+        return None
+
+
+def _reset(**values: Any) -> Mapping[str, Any]:
+    return MappingProxyType(values)
 
 
 _INSTANCE_KINDS = ("service", "function", "database", "cache", "load_balancer", "api_gateway", "cdn")
@@ -32,16 +67,58 @@ FAULT_TYPES: dict[str, FaultType] = {
             0,
             100,
             "Kill one instance (by index)",
+            undo="restore_instance",
+            measured="health",
         ),
         FaultType("restore_instance", "Restore instance", "node", _INSTANCE_KINDS, "instance", 0, 100),
-        FaultType("kill_zone", "Zone outage", "node", ("zone",), summary="Every instance in the zone fails"),
+        FaultType(
+            "kill_zone",
+            "Zone outage",
+            "node",
+            ("zone",),
+            summary="Every instance in the zone fails",
+            undo="restore_zone",
+            measured="health",
+        ),
         FaultType("restore_zone", "Restore zone", "node", ("zone",)),
-        FaultType("stop_consumer", "Stop consumer", "node", ("service", "function", "read_model")),
+        FaultType(
+            "stop_consumer",
+            "Stop consumer",
+            "node",
+            ("service", "function", "read_model"),
+            undo="start_consumer",
+            measured="backlog",
+        ),
         FaultType("start_consumer", "Start consumer", "node", ("service", "function", "read_model")),
-        FaultType("add_latency", "Add latency", "node", _INSTANCE_KINDS, "latency_ms", 0, 120_000),
-        FaultType("set_error_rate", "Set error rate", "node", _INSTANCE_KINDS, "error_rate", 0, 1),
-        FaultType("cut_edge", "Cut edge", "edge"),
+        FaultType(
+            "add_latency", "Add latency", "node", _INSTANCE_KINDS, "latency_ms", 0, 120_000, reset=_reset(latency_ms=0)
+        ),
+        FaultType(
+            "set_error_rate",
+            "Set error rate",
+            "node",
+            _INSTANCE_KINDS,
+            "error_rate",
+            0,
+            1,
+            reset=_reset(error_rate=None),
+        ),
+        FaultType(
+            "duplicate_delivery",
+            "Duplicate delivery",
+            "node",
+            ("queue", "event_bus"),
+            "share",
+            0,
+            1,
+            "Acks get lost: this share of the messages handled is delivered again",
+            reset=_reset(share=0),
+        ),
+        FaultType("cut_edge", "Cut edge", "edge", undo="restore_edge"),
         FaultType("restore_edge", "Restore edge", "edge"),
-        FaultType("traffic_spike", "Traffic spike", "node", ("client",), "factor", 1, 50),
+        FaultType("traffic_spike", "Traffic spike", "node", ("client",), "factor", 1, 50, reset=_reset(factor=1)),
     )
 }
+# The endings of pairs, and what each ends: restore_instance -> kill_instance, …
+UNDO: Mapping[str, str] = MappingProxyType({f.name: f.undo for f in FAULT_TYPES.values() if f.undo})
+RESTORES: Mapping[str, str] = MappingProxyType({undo: action for action, undo in UNDO.items()})

@@ -18,6 +18,11 @@ def _range(prop: Prop) -> str:
         return " / ".join(f"`{c}`" for c in prop.choices)
     if prop.type == "names":
         return f"list of names, ≤ {prop.max_items}"
+    if prop.type == "numbers":
+        bounds = [] if prop.minimum is None else [f"{'>' if prop.exclusive_minimum else '≥'} {prop.minimum:g}"]
+        bounds += [] if prop.maximum is None else [f"≤ {prop.maximum:g}"]
+        each = f", each {' and '.join(bounds)}" if bounds else ""
+        return f"list of numbers, ≤ {prop.max_items}{each}"
     if prop.type == "boolean":
         return "true / false"
     if prop.type == "string":

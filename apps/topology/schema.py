@@ -46,14 +46,20 @@ NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_.:-]{0,59}$"
 COORDINATE = {"type": "number", "minimum": -1_000_000, "maximum": 1_000_000}
 
 
+def _number_schema(prop: Prop) -> dict[str, Any]:
+    """A number (or each number of a list) within the prop's bounds."""
+    schema: dict[str, Any] = {"type": "integer" if prop.type == "integer" else "number"}
+    if prop.minimum is not None:
+        schema["exclusiveMinimum" if prop.exclusive_minimum else "minimum"] = prop.minimum
+    if prop.maximum is not None:
+        schema["maximum"] = prop.maximum
+    return schema
+
+
 def prop_schema(prop: Prop) -> dict[str, Any]:
     schema: dict[str, Any]
     if prop.type in ("integer", "number"):
-        schema = {"type": prop.type}
-        if prop.minimum is not None:
-            schema["minimum"] = prop.minimum
-        if prop.maximum is not None:
-            schema["maximum"] = prop.maximum
+        schema = _number_schema(prop)
         if prop.special:
             schema = {"anyOf": [schema, {"enum": list(prop.special)}]}
         elif prop.default is None:
@@ -69,6 +75,8 @@ def prop_schema(prop: Prop) -> dict[str, Any]:
             "uniqueItems": True,
             "items": {"type": "string", "pattern": NAME_PATTERN},
         }
+    elif prop.type == "numbers":
+        schema = {"type": "array", "maxItems": prop.max_items, "items": _number_schema(prop)}
     else:
         schema = {"type": "string", "maxLength": prop.max_length}
     schema["description"] = (
@@ -102,9 +110,11 @@ def fault_schema() -> dict[str, Any]:
             "target": {"type": "string", "pattern": ID_PATTERN},
             "duration_s": {"type": "number", "minimum": 0, "maximum": 3600},
             "instance": {"type": "integer", "minimum": 0, "maximum": 100},
-            "latency_ms": {"type": "number", "minimum": 0, "maximum": 120_000},
-            "error_rate": {"type": "number", "minimum": 0, "maximum": 1},
-            "factor": {"type": "number", "minimum": 1, "maximum": 50},
+            **{
+                fault.param: {"type": "number", "minimum": fault.param_minimum, "maximum": fault.param_maximum}
+                for fault in FAULT_TYPES.values()
+                if fault.param and fault.param != "instance"
+            },
             "note": {"type": "string", "maxLength": 200},
         },
     }

@@ -208,6 +208,8 @@ def _message(error: ValidationError) -> str:
             return f"must be at least {number_text(value)} (got {_short(instance)})"
         case "maximum":
             return f"must be at most {number_text(value)} (got {_short(instance)})"
+        case "exclusiveMinimum":
+            return f"must be above {number_text(value)} (got {_short(instance)})"
         case "maxLength":
             return f"must be at most {value} characters (got {len(instance)})"
         case "minLength":
@@ -347,6 +349,14 @@ class _SemanticCheck:
             low, high = scaling.get("min", 1), scaling.get("max", 5)
             if scaling.get("enabled") and low > high:
                 self.error(f"{base}.autoscaling.min", f"min replicas ({low}) is above max ({high})", node["id"])
+            weights = props.get("instance_weights") or []
+            replicas = props.get("replicas", 1)
+            if len(weights) > replicas:
+                message = f"has {len(weights)} weights for {replicas} replica{'s' if replicas != 1 else ''}"
+                self.error(f"{base}.instance_weights", f"{message}: at most one per replica", node["id"])
+            elif weights and not self.behind_weighted_balancer(node["id"]):
+                message = "instance weights act only behind a load balancer with the weighted strategy"
+                self.warn(f"{base}.instance_weights", message, node["id"])
             if node["kind"] == "client":
                 queries = props.get("queries", [])
                 commands = props.get("commands", ["PlaceOrder"])
@@ -355,6 +365,16 @@ class _SemanticCheck:
                     self.error(f"{base}.queries", "query share is above 0 but no query names are given", node["id"])
                 if ratio < 1 and not commands:
                     self.error(f"{base}.commands", "query share is below 1 but no command names are given", node["id"])
+
+    def behind_weighted_balancer(self, node_id: str) -> bool:
+        """Whether a load balancer with the weighted strategy has an edge to the node."""
+        sources = [self.node_by_id.get(edge["from"]) for edge in self.edges if edge["to"] == node_id]
+        return any(
+            source is not None
+            and source["kind"] == "load_balancer"
+            and (source.get("props") or {}).get("strategy") == "weighted"
+            for source in sources
+        )
 
     def check_edges(self) -> None:
         pairs: dict[tuple[str, str], int] = {}

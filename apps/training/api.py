@@ -8,6 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.challenges.format import ChallengeError
 from apps.engine.api import START_FIELDS, _optional_json, _started, refused_response, runs_listed
 from apps.engine.services import RunRefused
 from apps.scenarios.ownership import is_owner, remember_owner
@@ -17,7 +18,7 @@ from apps.topology.validation import Problem, TopologyError
 from apps.training import services
 from apps.training.models import Participant, Session
 from apps.training.ownership import current_participant, is_instructor, remember_instructor, remember_participant
-from apps.training.selectors import class_board, session_get
+from apps.training.selectors import challenge_board, class_board, session_get
 from apps.training.services import SessionRefused
 from apps.training.state import question_public, question_revealed, session_state
 
@@ -253,6 +254,23 @@ def session_board(request: HttpRequest, session: Session) -> JsonResponse:
     return json_ok({"participants": class_board(session=session)})
 
 
+@session_api("setting the class's challenge", "POST")
+@answers_early
+def session_challenge(request: HttpRequest, session: Session) -> JsonResponse:
+    body = _body(request, '{"slug": a challenge\'s slug, or null to clear it}')
+    if "slug" not in body:
+        return error("slug is missing: a challenge's slug, or null to clear it", status=400, path="$.slug")
+    services.challenge_set(session=session, slug=body["slug"])
+    fresh = session_get(code=session.code)
+    assert fresh is not None
+    return json_ok({"state": session_state(fresh)})
+
+
+@session_api("the challenge board", "GET")
+def session_challenge_board(request: HttpRequest, session: Session) -> JsonResponse:
+    return json_ok({"challenge": session.challenge or None, "rows": challenge_board(session=session)})
+
+
 @session_api("ending the session", "POST")
 def session_end(request: HttpRequest, session: Session) -> JsonResponse:
     services.session_end(session=session)
@@ -295,3 +313,20 @@ def session_fork(request: HttpRequest, session: Session, participant: Participan
         },
         status=201,
     )
+
+
+@session_api("submitting a design for the class's challenge", "POST", role="participant")
+def session_challenge_attempts(request: HttpRequest, session: Session, participant: Participant) -> JsonResponse:
+    """The body is the topology, or {topology, challenge?}: the slug the page was opened for."""
+    body, failure = read_json(request)
+    if failure is not None:
+        return failure
+    document, slug = body, None
+    if isinstance(body, dict) and "topology" in body and "format" not in body:
+        document, slug = body["topology"], body.get("challenge")
+    try:
+        attempt = services.session_attempt_start(session=session, participant=participant, document=document, slug=slug)
+    except ChallengeError as exc:
+        return error_response(exc.problems)
+    url = reverse("attempt-page", args=[attempt.id])
+    return json_ok({"attempt_id": attempt.id, "status": attempt.status, "name": attempt.name, "url": url}, status=201)

@@ -40,6 +40,9 @@ class Session(models.Model):
     spotlight = models.ForeignKey(
         "training.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    challenge = models.CharField(
+        max_length=64, blank=True, help_text="The slug of the challenge set for the class (apps/challenges)"
+    )
     instructor_connections = models.IntegerField(default=0)
     solo = models.BooleanField(default=False, help_text="A lesson taken alone: the instructor is the one participant")
     created_at = models.DateTimeField(auto_now_add=True)

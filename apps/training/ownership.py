@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from apps.scenarios.ownership import _csrf_passes
 from apps.training.models import Participant, Session, hash_token
+from apps.training.selectors import session_get
 
 INSTRUCTOR_KEY = "training_instructor"  # code -> the instructor's secret
 PARTICIPANT_KEY = "training_participants"  # code -> the participant's token
@@ -64,3 +65,9 @@ def current_participant(request: HttpRequest, session: Session) -> Participant |
     if from_session and request.method not in ("GET", "HEAD") and not _csrf_passes(request):
         return None
     return participant_by_token(session, token)
+
+
+def participant_in(request: HttpRequest, code: str) -> Participant | None:
+    """Who this request is in the session `code`, if it is one of its participants."""
+    session = session_get(code=code)
+    return current_participant(request, session) if session is not None else None

@@ -1,13 +1,16 @@
 """The session report: its timeline in words, each question with what the run measured and
-how close the class came, the leaderboard and the runs."""
+how close the class came, the leaderboard, the challenge boards and the runs."""
 
 from typing import Any
 
 from django.db.models import Sum
 from django.urls import reverse
 
+from apps.challenges.format import challenge_get
+from apps.challenges.models import Attempt
 from apps.engine.models import Run
 from apps.training.models import Session, SessionEvent
+from apps.training.selectors import challenge_board
 from apps.training.state import node_label, question_revealed
 
 
@@ -15,6 +18,23 @@ def _figure(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def _title(slug: Any) -> str:
+    challenge = challenge_get(slug) if isinstance(slug, str) else None
+    return challenge.title if challenge else str(slug)
+
+
+def _attempt_ended_text(data: dict[str, Any]) -> str:
+    name, title = data.get("name"), _title(data.get("challenge"))
+    if data.get("status") == "passed":
+        p95 = data.get("p95_ms")
+        figures = f"${data.get('cost_per_hour') or 0:.2f}/h" + (f", p95 {_figure(p95)} ms" if p95 is not None else "")
+        return f"{name}'s design passed “{title}” ({figures})"
+    if data.get("status") == "failed":
+        why = " (over the budget)" if data.get("over_budget") else ""
+        return f"{name}'s design did not pass “{title}”{why}"
+    return f"{name}'s design for “{title}” could not be graded"
 
 
 def event_text(event: SessionEvent) -> str:
@@ -39,9 +59,25 @@ def event_text(event: SessionEvent) -> str:
         "spotlight": lambda: (
             f"On everyone's screen: {data.get('name')}" if data.get("name") else "Back to the instructor"
         ),
+        "challenge_set": lambda: (
+            f"Challenge set for the class: “{data.get('title')}”" if data.get("slug") else "Challenge cleared"
+        ),
+        "attempted": lambda: f"{data.get('name')} submitted a design for “{_title(data.get('challenge'))}”",
+        "attempt_ended": lambda: _attempt_ended_text(data),
     }
     text = texts.get(event.kind)
     return text() if text else event.kind
+
+
+def challenge_boards(session: Session) -> list[dict[str, Any]]:
+    """Each challenge the class made attempts at (or has set), with the board of those who tried."""
+    slugs = list(Attempt.objects.filter(session=session).order_by("created_at").values_list("challenge", flat=True))
+    boards = []
+    for slug in dict.fromkeys([*slugs, *([session.challenge] if session.challenge else [])]):
+        challenge = challenge_get(slug)
+        rows = [row for row in challenge_board(session=session, slug=slug) if row["attempts"]]
+        boards.append({"slug": slug, "title": challenge.title if challenge else slug, "rows": rows})
+    return boards
 
 
 def session_report(*, session: Session) -> dict[str, Any]:
@@ -77,6 +113,7 @@ def session_report(*, session: Session) -> dict[str, Any]:
     return {
         "session": session,
         "scenario": session.scenario,
+        "challenges": challenge_boards(session),
         "timeline": [
             {"at": event.at, "t": event.t, "kind": event.kind, "text": event_text(event)}
             for event in session.events.order_by("at", "id")

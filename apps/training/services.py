@@ -1,4 +1,5 @@
-"""What happens in a session: start, join, runs, playbooks, questions, forks, spotlight.
+"""What happens in a session: start, join, runs, playbooks, questions, forks, spotlight, and
+the challenge set for the class.
 
 Every change is recorded on the session's timeline (SessionEvent) and, once committed, the
 session's new public state (state.py) goes to every member through the session's group
@@ -17,11 +18,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.challenges.format import Challenge, catalogue, challenge_get
+from apps.challenges.models import Attempt
+from apps.challenges.services import attempt_start
 from apps.engine.models import Run
 from apps.engine.selectors import run_snapshot
 from apps.engine.services import fault_fire, run_start, run_stop
 from apps.scenarios.models import Scenario
-from apps.scenarios.services import scenario_fork
+from apps.scenarios.services import scenario_create, scenario_fork
+from apps.topology.faults import FAULT_TYPES
 from apps.topology.validation import Problem, TopologyError, validate_document
 from apps.training.fanout import RELAY_TYPE, session_group
 from apps.training.measure import pick_choice, read_figure, score_number
@@ -197,23 +202,16 @@ def _going(session: Session) -> Run:
 
 def undo_fault(document: dict[str, Any], fault: dict[str, Any]) -> dict[str, Any] | None:
     """The live fault that ends `fault` (None when nothing needs undoing)."""
-    action, base = fault["action"], {k: v for k, v in fault.items() if k not in ("at_s", "duration_s")}
-    simple = {
-        "kill_instance": "restore_instance",
-        "kill_zone": "restore_zone",
-        "stop_consumer": "start_consumer",
-        "cut_edge": "restore_edge",
-    }
-    if action in simple:
-        return {**base, "action": simple[action]}
-    if action == "add_latency":
-        return {**base, "latency_ms": 0}
-    if action == "traffic_spike":
-        return {**base, "factor": 1}
-    if action == "set_error_rate":
-        node: dict[str, Any] = next((n for n in document.get("nodes", []) if n.get("id") == fault["target"]), {})
-        return {**base, "error_rate": float((node.get("props") or {}).get("error_rate", 0))}
-    return None
+    base = {k: v for k, v in fault.items() if k not in ("at_s", "duration_s")}
+    ending = FAULT_TYPES[fault["action"]].ending(base)
+    if ending is None:
+        return None
+    action, values = ending
+    node: dict[str, Any] = next((n for n in document.get("nodes", []) if n.get("id") == fault["target"]), {})
+    for name, value in values.items():
+        if value is None:  # back to the node's own value (a live fault carries a number)
+            values[name] = float((node.get("props") or {}).get(name, 0))
+    return {**values, "action": action}
 
 
 def playbook_load(*, session: Session, name: Any) -> Session:
@@ -480,3 +478,99 @@ def spotlight_set(*, session: Session, participant_id: Any) -> Session:
     )
     notify(session)
     return session
+
+
+# -- the class's challenge -----------------------------------------------------------------
+
+
+def challenge_set(*, session: Session, slug: Any) -> Session:
+    """Set a challenge (apps/challenges) for the class, or clear it with None."""
+    _live(session)
+    challenge = None
+    if slug is not None:
+        challenge = challenge_get(slug) if isinstance(slug, str) else None
+        if challenge is None:
+            known = ", ".join(catalogue())
+            raise TopologyError([Problem("$.slug", f"no challenge {slug!r} (there are: {known})")])
+    session.challenge = challenge.slug if challenge else ""
+    session.save(update_fields=["challenge"])
+    record(
+        session,
+        "challenge_set",
+        slug=challenge.slug if challenge else None,
+        title=challenge.title if challenge else None,
+    )
+    notify(session)
+    return session
+
+
+def _class_challenge(session: Session) -> Challenge:
+    challenge = challenge_get(session.challenge) if session.challenge else None
+    if challenge is None:
+        raise SessionRefused("no challenge is set in this session")
+    return challenge
+
+
+def participant_challenge_design(*, session: Session, participant: Participant) -> tuple[Challenge, Scenario, str]:
+    """A copy of the class's challenge's starting design, the participant's to edit (and its
+    edit secret)."""
+    _live(session)
+    challenge = _class_challenge(session)
+    note = f"Challenge {challenge.slug} in class {session.code}"
+    scenario, secret = scenario_create(document=challenge.start, note=note)
+    return challenge, scenario, secret
+
+
+def session_attempt_start(*, session: Session, participant: Participant, document: Any, slug: Any = None) -> Attempt:
+    """The participant submits a design for the class's challenge (which `slug`, when given,
+    must still be): an attempt in their name and the session's. Raises ChallengeError and
+    RunRefused as `attempt_start` does."""
+    _live(session)
+    challenge = _class_challenge(session)
+    if slug is not None and slug != challenge.slug:
+        raise SessionRefused(
+            f"the class's challenge is now {challenge.title!r}, not {slug!r}: take it again from the session page"
+        )
+    attempt = attempt_start(challenge=challenge, document=document, participant=participant)
+    record(
+        session,
+        "attempted",
+        participant=participant.id,
+        name=participant.name,
+        attempt_id=attempt.id,
+        challenge=challenge.slug,
+        cost_per_hour=attempt.cost_per_hour,
+    )
+    if attempt.ended:  # over the budget: failed unrun
+        _record_attempt_end(session, attempt)
+    notify(session)
+    return attempt
+
+
+def _record_attempt_end(session: Session, attempt: Attempt) -> None:
+    result = attempt.result or {}
+    record(
+        session,
+        "attempt_ended",
+        participant=attempt.participant_id,
+        name=attempt.name,
+        attempt_id=attempt.id,
+        challenge=attempt.challenge,
+        status=attempt.status,
+        cost_per_hour=attempt.cost_per_hour,
+        p95_ms=result.get("p95_ms"),
+        over_budget=bool(result.get("over_budget")),
+    )
+
+
+def session_attempt_changed(*, attempt: Attempt) -> None:
+    """An attempt moved on (one of its runs started, or it was graded): if it was made in a
+    session, the class's board changed (apps/challenges/signals.py)."""
+    if attempt.session_id is None:
+        return
+    session = Session.objects.filter(pk=attempt.session_id).first()
+    if session is None:
+        return
+    if attempt.ended:
+        _record_attempt_end(session, attempt)
+    notify(session)

@@ -6,9 +6,12 @@ hidden until the reveal.
 
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
+from apps.challenges.format import challenge_get
+from apps.challenges.models import Attempt
+from apps.challenges.selectors import goal_rows
 from apps.engine.models import Run
 from apps.engine.selectors import run_live
 from apps.training.models import Participant, Question, Session
@@ -114,6 +117,31 @@ def _spotlight(session: Session) -> dict[str, Any] | None:
     }
 
 
+def _challenge(session: Session) -> dict[str, Any] | None:
+    """The challenge set for the class, what a participant needs to take it, and how many
+    attempts the class made at it (the board itself is the instructor's: selectors.py)."""
+    challenge = challenge_get(session.challenge) if session.challenge else None
+    if challenge is None:
+        return None
+    attempts = Attempt.objects.filter(session=session, challenge=challenge.slug).aggregate(
+        made=Count("id"),
+        running=Count("id", filter=Q(status=Attempt.Status.RUNNING)),
+        passed=Count("id", filter=Q(status=Attempt.Status.PASSED)),
+        people=Count("participant", distinct=True),
+    )
+    return {
+        "slug": challenge.slug,
+        "title": challenge.title,
+        "summary": challenge.summary,
+        "goals": goal_rows(challenge),
+        "budget": {"per_hour": challenge.budget_per_hour, "currency": "USD"},
+        "seeds": len(challenge.seeds),
+        "duration_s": challenge.duration_s,
+        "take_url": reverse("session-challenge-take", args=[session.code]),
+        "attempts": attempts,
+    }
+
+
 def session_runs(session: Session) -> list[dict[str, Any]]:
     """Every run the session started, oldest first, with its status and report."""
     run_ids = [event.data.get("run_id") for event in session.events.filter(kind="run_started").order_by("at", "id")]
@@ -165,4 +193,5 @@ def session_state(session: Session) -> dict[str, Any]:
         else None,
         "revealed": [question_revealed(q, document) for q in questions if q.revealed_at is not None],
         "spotlight": _spotlight(session),
+        "challenge": _challenge(session),
     }

@@ -3,6 +3,7 @@ view of the scenario, and the session report (with its offline export)."""
 
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.challenges.format import catalogue
 from apps.editor.context import editor_context
 from apps.library.selectors import template_get
 from apps.scenarios.ownership import remember_owner
@@ -65,6 +67,9 @@ def _session_config(request: HttpRequest, session: Session, *, role: str, partic
         "answer_url": f"{api}questions/{{id}}/answers/",
         "reveal_url": f"{api}questions/{{id}}/reveal/",
         "spotlight_url": f"{api}spotlight/",
+        "challenge_url": f"{api}challenge/",
+        "challenge_board_url": f"{api}challenge/board/",
+        "challenges": [{"slug": c.slug, "title": c.title} for c in catalogue().values() if role == "instructor"],
         "board_url": f"{api}board/",
         "fork_url": f"{api}fork/",
         "end_url": f"{api}end/",
@@ -133,6 +138,24 @@ def session_join(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("session-page", code=session.code)
     context = {"session": session, "scenario": session.scenario, "error": error}
     return render(request, "training/join.html", context, status=400)
+
+
+@require_POST
+def session_challenge_take(request: HttpRequest, code: str) -> HttpResponse:
+    """A participant takes the class's challenge: their own copy of its starting design, in the
+    challenge's editor, whose attempts go to the class's board in their name. Anyone else, or
+    with no challenge set, is sent back to the session's page."""
+    session = _session_or_404(code)
+    participant = current_participant(request, session)
+    if participant is None:
+        return redirect("session-page", code=session.code)
+    try:
+        challenge, scenario, secret = services.participant_challenge_design(session=session, participant=participant)
+    except SessionRefused:
+        return redirect("session-page", code=session.code)
+    remember_owner(request, scenario, secret)
+    design = reverse("challenge-design", args=[challenge.slug, scenario.slug])
+    return redirect(f"{design}?{urlencode({'session': session.code})}")
 
 
 @require_GET

@@ -2,6 +2,8 @@
  * The challenge bar above the editor (templates/challenges/editor.html): Submit sends the
  * design as it is on the canvas to POST /api/challenges/<slug>/attempts/ and opens the
  * attempt's page, where real runs grade it; a design the challenge refuses is answered here.
+ * Opened from a training session (data-session), it posts to the session's
+ * POST /api/sessions/<code>/challenge/attempts/ instead: the attempt is the participant's.
  */
 
 import { problemsOf, sendJSON } from "../editor/http.js";
@@ -22,7 +24,10 @@ async function submit() {
   if (editor.isDirty?.() && editor.save) await editor.save();
   button.disabled = true;
   say("Submitting…");
-  const body = { topology: editor.getDocument(), name: nameInput.value.trim() };
+  // In a class the name is the participant's, and the challenge must still be the class's.
+  const body = bar.dataset.session
+    ? { topology: editor.getDocument(), challenge: bar.dataset.challenge }
+    : { topology: editor.getDocument(), name: nameInput?.value.trim() || "" };
   const { status, data } = await sendJSON(bar.dataset.attemptsUrl, body);
   button.disabled = false;
   if (status === 201 && data?.url) {

@@ -12,9 +12,11 @@
 
 import { createDocumentRequest } from "./document-request.js";
 
-/** "≈ $2.13/h" */
-export function formatCost(perHour) {
-  return `≈ $${Number(perHour).toFixed(2)}/h`;
+/** "≈ $2.13/h", or "≈ $0.40–0.90/h" for a design that auto-scales between the two. */
+export function formatCost(perHour, floorPerHour = perHour) {
+  const peak = Number(perHour).toFixed(2);
+  const floor = Number(floorPerHour).toFixed(2);
+  return floor === peak ? `≈ $${peak}/h` : `≈ $${floor}–${peak}/h`;
 }
 
 /** The tooltip: one line per priced node, then the assumption behind the total. */
@@ -22,7 +24,14 @@ export function costTitle(answer) {
   const lines = (answer.lines || []).map(
     (line) => `${line.label}: ${line.quantity}, $${Number(line.per_hour).toFixed(3).replace(/0$/, "")}/h`,
   );
-  const head = `Estimated cost at peak: $${Number(answer.per_hour).toFixed(2)} ${answer.currency || "USD"} an hour`;
+  const currency = answer.currency || "USD";
+  const peak = Number(answer.per_hour).toFixed(2);
+  const floor = Number(answer.floor_per_hour ?? answer.per_hour).toFixed(2);
+  const head =
+    floor === peak
+      ? `Estimated cost: $${peak} ${currency} an hour`
+      : `Estimated cost: $${floor}–${peak} ${currency} an hour, as auto-scaling runs fewer or more instances ` +
+        "(a challenge bills what its runs used)";
   return [head, ...lines, "Default prices are assumptions; a challenge may set its own."].join("\n");
 }
 
@@ -36,7 +45,7 @@ export function costTitle(answer) {
 export function createCostBadge({ element, options, callbacks = {} }) {
   function show(answer) {
     if (answer) {
-      element.textContent = formatCost(answer.per_hour);
+      element.textContent = formatCost(answer.per_hour, answer.floor_per_hour);
       element.title = costTitle(answer);
     }
     element.hidden = !answer;

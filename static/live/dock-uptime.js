@@ -16,8 +16,10 @@
 import { allDown } from "./live-canvas.js";
 import { downtimePerYear, formatPercent, nines } from "./format.js";
 
-const DETECTED_BY_HEALTH = new Set(["kill_instance", "kill_zone"]);
-const RECOVERY_MEASURED = new Set(["kill_instance", "kill_zone", "stop_consumer"]);
+// What the run measures about each fault comes with it (`measured`, declared per fault type
+// in apps/topology/faults.py): "health" detection and recovery, "backlog" recovery, or "".
+const detectionMeasured = (incident) => incident.measured === "health";
+const recoveryMeasured = (incident) => incident.measured === "health" || incident.measured === "backlog";
 
 const seconds = (value) => `${Number(value).toFixed(1)} s`;
 /** A detection or recovery time: hundredths below 10 s (a passive ejection takes milliseconds). */
@@ -37,13 +39,13 @@ function faultText(incident) {
 
 /** "1.9 s", or why there is no figure: not measured for this fault, or not yet. */
 function detectedText(incident, ended) {
-  if (!DETECTED_BY_HEALTH.has(incident.action)) return "–";
+  if (!detectionMeasured(incident)) return "–";
   if (incident.detected_after_s !== null && incident.detected_after_s !== undefined) return took(incident.detected_after_s);
   return ended ? "not detected" : "not yet";
 }
 
 function recoveredText(incident, ended) {
-  if (!RECOVERY_MEASURED.has(incident.action)) return "–";
+  if (!recoveryMeasured(incident)) return "–";
   if (incident.recovered_after_s !== null && incident.recovered_after_s !== undefined) return took(incident.recovered_after_s);
   if (incident.undone_at_s === null || incident.undone_at_s === undefined) return "still failed";
   return ended ? "did not recover" : "not yet";

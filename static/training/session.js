@@ -8,6 +8,7 @@
  */
 
 import { problemsOf, sendJSON } from "../editor/http.js";
+import { createChallengePanel } from "./challenge-panel.js";
 import { createClassBoard } from "./class-board.js";
 import { setText } from "./dom.js";
 import { createFollow } from "./follow.js";
@@ -178,6 +179,20 @@ function startSession(editor) {
     },
   });
 
+  const challengePanel = createChallengePanel({
+    element: $("#challenge-panel"),
+    options: {
+      role,
+      challenges: config.challenges || [],
+      setUrl: config.challenge_url,
+      boardUrl: config.challenge_board_url,
+      post,
+      fetchJSON,
+    },
+    callbacks: { onState: (next) => applyState(next) },
+  });
+  if (role === "instructor" && !config.solo) $("#challenge-panel").hidden = false;
+
   const board =
     role === "instructor" && $("#class-board")
       ? createClassBoard({ element: $("#class-board"), options: { url: config.board_url, fetchJSON, post, spotlightUrl: config.spotlight_url } })
@@ -215,6 +230,7 @@ function startSession(editor) {
     driver?.update(state);
     timeline.update(state);
     questions.update(state);
+    challengePanel.update(state);
     board?.update(state);
     spotlight.update(state);
     tryIt?.update(state);
@@ -246,6 +262,7 @@ function startSession(editor) {
     setFollowing: (on) => follow.setFollowing(on),
     lastView: () => follow.lastView(),
     laserOn: () => laser.isOn(),
+    challengeBoard: () => challengePanel.board(),
     connected: () => Boolean(socket?.isOpen()),
     send,
   };

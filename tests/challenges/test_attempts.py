@@ -70,7 +70,7 @@ def test_a_design_over_the_budget_fails_unrun_and_a_refused_one_is_answered_400(
     assert answer.status_code == 201
     state = client.get(f"/api/attempts/{answer.json()['attempt_id']}/").json()
     assert state["status"] == "failed" and state["over_budget"] and state["runs"] == []
-    assert "budget" in state["explanation"][0]
+    assert "budget" in state["explanation"][0]["text"]
 
     no_traffic = copy.deepcopy(lavish)
     no_traffic["nodes"] = [n for n in no_traffic["nodes"] if n["kind"] != "client"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.challenges.cost import DEFAULT_PRICES, PRICE_KEYS, PRICERS, design_cost, price_list
+from apps.challenges.cost import DEFAULT_PRICES, PRICE_KEYS, PRICERS, billed_cost, design_cost, price_list
 from apps.engine.simulation import load_topology
 from apps.scenarios.services import scenario_create
 from apps.topology.kinds import KINDS
@@ -96,6 +96,7 @@ def test_a_line_says_what_it_prices() -> None:
         "kind": "service",
         "quantity": "3 instances × 8 slots + 1 standby",
         "per_hour": pytest.approx(4 * (0.05 + 0.04)),
+        "floor_per_hour": pytest.approx(4 * (0.05 + 0.04)),
     }
 
 
@@ -123,11 +124,42 @@ def test_standby_instances_cost_like_active_ones() -> None:
     assert cheap_standby == pytest.approx({"web": 2 * 0.05 + 2 * 0.01})
 
 
-def test_an_autoscaling_service_costs_its_max_replicas() -> None:
+def test_an_autoscaling_service_costs_from_its_min_to_its_max_replicas() -> None:
     assert lines_by_node(load_topology("autoscaling"))["web"] == pytest.approx(6 * 0.05)
     scaled = service_document(replicas=2, autoscaling={"enabled": True, "min": 1, "max": 9})
     assert lines_by_node(scaled) == pytest.approx({"web": 9 * 0.05})
-    assert design_cost(scaled).lines[0].quantity == "9 instances × 4 slots (auto-scaling peak)"
+    cost = design_cost(scaled)
+    assert cost.lines[0].quantity == "1–9 instances × 4 slots (auto-scaling: billed as used)"
+    assert (cost.floor_per_hour, cost.per_hour) == (0.05, 0.45)
+    assert cost.as_dict()["lines"][0]["floor_per_hour"] == pytest.approx(0.05)
+
+
+def test_a_fixed_design_costs_the_same_at_its_floor_and_its_peak() -> None:
+    cost = design_cost(load_topology("multi-zone"))
+    assert cost.floor_per_hour == cost.per_hour == 0.23
+
+
+def test_a_run_bills_the_instances_auto_scaling_used_on_average() -> None:
+    scaled = service_document(replicas=2, concurrency=8, autoscaling={"enabled": True, "min": 1, "max": 9})
+    # 2 instances for 4 s, 6 for 3 s, 1 for the last 3 s of a 10 s run: 2.9 on average
+    run = {"nodes": {"web": {"scaling_events": [{"t": 4000, "from": 2, "to": 6}, {"t": 7000, "from": 6, "to": 1}]}}}
+    idle = {"nodes": {"web": {}}}  # never scaled: 2 all along
+    billed = billed_cost(scaled, [idle, run], duration_s=10)
+    assert billed.lines[0].per_hour == pytest.approx(2.9 * (0.05 + 4 * 0.01))  # the most of the runs
+    assert billed.lines[0].quantity == "2.90 instances on average × 8 slots (auto-scaled, as used)"
+    assert billed.per_hour == billed.floor_per_hour == 0.26
+    assert billed_cost(scaled, [idle], duration_s=10).per_hour == 0.18
+
+
+def test_scaling_after_the_traffic_ended_is_not_billed() -> None:
+    scaled = service_document(replicas=2, autoscaling={"enabled": True, "min": 1, "max": 9})
+    late = {"nodes": {"web": {"scaling_events": [{"t": 12_000, "from": 2, "to": 9}]}}}
+    assert billed_cost(scaled, [late], duration_s=10).per_hour == 0.10
+
+
+def test_a_fixed_service_is_billed_as_drawn() -> None:
+    document = load_topology("multi-zone")
+    assert billed_cost(document, [{"nodes": {}}], duration_s=20).per_hour == design_cost(document).per_hour
 
 
 def test_autoscaling_max_takes_its_default_when_left_out() -> None:
@@ -194,7 +226,7 @@ def test_prices_api_answers_the_price_list(client: Client) -> None:
     data = response.json()
     assert data["currency"] == "USD" and data["unit"] == "hour"
     assert data["prices"] == dict(DEFAULT_PRICES)
-    assert "max replicas" in data["assumptions"]
+    assert "billed for the instances it runs" in data["assumptions"]
 
 
 def test_cost_api_prices_a_posted_document(client: Client) -> None:
@@ -207,9 +239,11 @@ def test_cost_api_prices_a_posted_document(client: Client) -> None:
         "node": "frontend",
         "label": "Frontend (auto-scaled)",
         "kind": "service",
-        "quantity": "6 instances × 8 slots (auto-scaling peak)",
+        "quantity": "2–6 instances × 8 slots (auto-scaling: billed as used)",
         "per_hour": 0.54,
+        "floor_per_hour": 0.18,
     }
+    assert data["floor_per_hour"] == round(2.13 - 0.54 + 0.18, 2)
 
 
 def test_cost_api_answers_400_with_the_problems_of_an_invalid_document(client: Client) -> None:

@@ -103,3 +103,10 @@ def test_a_locked_property_may_not_change_though_the_rest_of_its_node_may() -> N
     with pytest.raises(ChallengeError) as refused:
         judged_document(challenge, faster)
     assert [p.message for p in refused.value.problems] == ["email's latency.mean_ms is locked: keep it as it was"]
+
+
+def test_the_catalogue_has_twelve_challenges_in_the_curriculums_order() -> None:
+    from apps.challenges.format import ORDER, catalogue
+
+    assert len(catalogue()) >= 12
+    assert list(catalogue()) == list(ORDER)  # every challenge has its place in the curriculum

@@ -30,3 +30,17 @@ def test_the_reference_passes_and_the_naive_and_starting_designs_fail(fleet: Fle
     assert not verdict["passed"], verdict["goals"]
     if naive != challenge.start:
         assert not check_design(challenge, challenge.start)["passed"]
+
+
+def test_an_auto_scaler_that_keeps_too_many_instances_is_billed_over_the_budget(fleet: Fleet) -> None:
+    """Within the budget at its min (so it runs), on target, but its runs used more instances
+    on average than the budget pays for: the bill is what the runs used."""
+    slug = "absorb-a-spike-within-budget"
+    challenge = catalogue()[slug]
+    lavish = solution(slug, "reference")
+    web = next(node for node in lavish["nodes"] if node["id"] == "web")
+    web["props"]["autoscaling"].update(min=3, target=0.4)
+    verdict = check_design(challenge, lavish)
+    assert all(goal["passed"] for goal in verdict["goals"]), verdict["goals"]
+    assert verdict["over_budget"] and not verdict["passed"]
+    assert verdict["cost_per_hour"] > challenge.budget_per_hour

@@ -37,3 +37,22 @@ def test_the_board_ranks_passing_designs_by_cost_then_p95_one_row_a_name(client:
     assert client.get("/api/challenges/nope/leaderboard/").status_code == 404
     page = client.get("/challenges/").content.decode()
     assert "Bob" in page and "Cy" not in page
+
+
+def test_open_this_design_gives_the_browser_its_own_copy_of_the_graded_design(client: Client) -> None:
+    from apps.challenges.format import catalogue
+
+    document = catalogue()[SLUG].start
+    graded = Attempt.objects.create(
+        challenge=SLUG, name="Ada", document=document, status="failed", cost_per_hour=0.1, result={},
+        ended_at=timezone.now(),
+    )  # fmt: skip
+    page = client.get(f"/challenges/attempts/{graded.id}/").content.decode()
+    assert f'action="/challenges/attempts/{graded.id}/open/"' in page
+    assert client.get(f"/challenges/attempts/{graded.id}/open/").status_code == 405
+    opened = client.post(f"/challenges/attempts/{graded.id}/open/")
+    assert opened.status_code == 302 and opened["Location"].startswith(f"/challenges/{SLUG}/design/")
+    editor = client.get(opened["Location"])
+    assert editor.status_code == 200  # this browser owns the copy
+    assert Client().get(opened["Location"]).status_code == 403  # another browser does not
+    assert client.post("/challenges/attempts/nope/open/").status_code == 404

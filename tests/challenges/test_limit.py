@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from apps.challenges.limit import MAX_FACTOR, MAX_RATE, find_limit, scaled, total_rate
+from apps.challenges.limit import MAX_FACTOR, MAX_RATE, find_limit, goal_from_text, next_factor, scaled, total_rate
 from apps.challenges.management.commands.find_limit import parse_goal
 from apps.engine.simulation import load_topology
 from tests.engine.run_samples import sample_summary
@@ -62,3 +62,21 @@ def test_goals_are_read_from_the_command_line() -> None:
     assert parse_goal("availability>=0.999").at_least == 0.999
     with pytest.raises(Exception, match="METRIC"):
         parse_goal("speed<=3")
+
+
+def test_the_next_factor_is_decided_from_the_steps_so_far() -> None:
+    """What the command and the searches on the workers (apps/limits) share: (factor, held) so
+    far in, the next factor (or None: the search is over) out."""
+    document = load_topology("queue-buffering")
+    assert next_factor(document, []) == 1.0
+    assert next_factor(document, [(1, True), (2, True)]) == 4
+    assert next_factor(document, [(1, False)]) is None  # fails at its own traffic
+    assert next_factor(document, [(1, True), (2, False)]) == 1.5
+    assert next_factor(document, [(1, True), (2, False), (1.5, False)]) == 1.25
+    assert next_factor(document, [(1, True), (2, False), (1.5, True), (1.75, False), (1.625, True)]) is None
+    assert next_factor(document, [(2.0**n, True) for n in range(7)]) is None  # ×64 held: the end
+    at_the_cap = scaled(document, MAX_RATE / 20)  # its client sends 5,000 req/s
+    assert next_factor(at_the_cap, [(1, True)]) is None
+    assert goal_from_text("p95_ms<=.5").at_most == 0.5
+    with pytest.raises(ValueError, match="METRIC"):
+        goal_from_text("p95_ms<=1.2.3")

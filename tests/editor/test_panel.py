@@ -79,6 +79,46 @@ def test_invalid_value_shows_an_inline_error_and_applies_nothing(client: Client)
     assert "Ensure this value is less than or equal to 20." in html
 
 
+SERVICE_FIELDS = {
+    "replicas": "2", "standby": "0", "concurrency": "4", "latency__distribution": "exponential",
+    "latency__mean_ms": "50", "latency__sigma": "0.5", "error_rate": "0", "zone": "", "behaviour": "none",
+    "domain__slots": "20", "domain__products": "10", "domain__stock": "100", "autoscaling__metric": "utilisation",
+    "autoscaling__target": "0.7", "autoscaling__min": "1", "autoscaling__max": "5", "autoscaling__cooldown_s": "5",
+}  # fmt: skip
+
+
+def test_instance_weights_are_edited_as_a_list_of_numbers(client: Client) -> None:
+    current = json.dumps({"replicas": 2, "instance_weights": [5, 1.5]})
+    opened = post(client, "/editor/panel/node/", id="web", kind="service", label="Web", props=current, mode="edit")
+    assert 'value="5, 1.5"' in opened.content.decode()
+    response = post(
+        client, "/editor/panel/node/", id="web", kind="service", label="Web", props=current, submitted="1",
+        mode="edit", instance_weights=" 5, 1 ,", **SERVICE_FIELDS,
+    )  # fmt: skip
+    event = applied(response)
+    assert event is not None and event["props"]["instance_weights"] == [5, 1]
+    cleared = post(
+        client, "/editor/panel/node/", id="web", kind="service", label="Web", props=current, submitted="1",
+        mode="edit", instance_weights="", **SERVICE_FIELDS,
+    )  # fmt: skip
+    event = applied(cleared)
+    assert event is not None and event["props"]["instance_weights"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("5, x", "not a number: &#x27;x&#x27;"), ("5, 0", "each must be above 0 and at most 100 (got 0)"),
+     ("500", "each must be above 0 and at most 100 (got 500)"), ("inf", "each must be above 0 and at most 100")],
+)  # fmt: skip
+def test_bad_instance_weights_show_an_inline_error(client: Client, text: str, message: str) -> None:
+    response = post(
+        client, "/editor/panel/node/", id="web", kind="service", label="Web", props="{}", submitted="1",
+        mode="edit", instance_weights=text, **SERVICE_FIELDS,
+    )  # fmt: skip
+    assert applied(response) is None
+    assert message in response.content.decode()
+
+
 def test_read_only_panel_never_applies(client: Client) -> None:
     response = post(
         client, "/editor/panel/node/", id="q", kind="queue", label="Q", props="{}", submitted="1", mode="view",

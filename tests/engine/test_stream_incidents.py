@@ -45,7 +45,7 @@ def test_a_kill_is_detected_when_the_load_balancer_ejects_the_instance_and_recov
     assert incidents == [
         {
             "action": "kill_instance", "target": "web", "instance": 0, "live": True, "fired_at_s": 3.0,
-            "undone_at_s": 8.0, "detected_after_s": 1.9, "recovered_after_s": 1.5,
+            "undone_at_s": 8.0, "detected_after_s": 1.9, "recovered_after_s": 1.5, "measured": "health",
         }
     ]  # fmt: skip
 

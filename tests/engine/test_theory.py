@@ -154,6 +154,27 @@ def test_a_weighted_balancer_splits_by_weight_and_round_robin_smooths_arrivals()
     assert out["big"].approximate
 
 
+def test_instance_weights_shift_a_weighted_balancers_split_and_are_not_predicted() -> None:
+    doc = blank_document(name="Weighed instances")
+    doc["nodes"] = [
+        node("users", "client", rate=60),
+        node("lb", "load_balancer", strategy="weighted"),
+        node("pair", "service", replicas=2, instance_weights=[5, 1]),
+        node("solo", "service", replicas=1),
+    ]
+    doc["edges"] = [edge("e1", "users", "lb"), edge("e2", "lb", "pair", weight=1), edge("e3", "lb", "solo", weight=2)]
+    out = predict(doc)
+    assert out["pair"].arrival_rate == pytest.approx(60 * 6 / 8)  # (5 + 1) × 1 of (5 + 1) × 1 + 1 × 2
+    assert out["solo"].arrival_rate == pytest.approx(60 * 2 / 8)
+    assert out["pair"].status == "not_predicted" and "instance_weights" in out["pair"].reason
+    assert out["solo"].status == "stable"
+
+    doc["nodes"][2]["props"]["instance_weights"] = [3, 3]  # even: identical lines again
+    out = predict(doc)
+    assert out["pair"].arrival_rate == pytest.approx(60 * 6 / 8)
+    assert out["pair"].status == "stable"
+
+
 def test_a_queue_shares_messages_and_a_bus_copies_them() -> None:
     doc = blank_document(name="Fan out")
     doc["nodes"] = [

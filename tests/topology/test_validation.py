@@ -164,6 +164,63 @@ def test_autoscaling_bounds() -> None:
     assert only_error(doc) == ("$.nodes[2].props.autoscaling.min", "min replicas (5) is above max (2)")
 
 
+def weighted_pair(**props: Any) -> dict[str, Any]:
+    """The small document with a weighted balancer and web1 at 2 replicas plus `props`."""
+    doc = small_document()
+    doc["nodes"][1]["props"]["strategy"] = "weighted"
+    doc["nodes"][2]["props"].update(replicas=2, **props)
+    return doc
+
+
+def test_instance_weights_are_positive_numbers_up_to_100_named_at_their_path() -> None:
+    assert validate_document(weighted_pair(instance_weights=[5, 1])).problems == []
+    assert validate_document(weighted_pair(instance_weights=[0.5])).problems == []
+    assert only_error(weighted_pair(instance_weights=[5, 0])) == (
+        "$.nodes[2].props.instance_weights[1]",
+        "must be above 0 (got 0)",
+    )
+    assert only_error(weighted_pair(instance_weights=[101])) == (
+        "$.nodes[2].props.instance_weights[0]",
+        "must be at most 100 (got 101)",
+    )
+    assert only_error(weighted_pair(instance_weights=[1, "2"])) == (
+        "$.nodes[2].props.instance_weights[1]",
+        "must be of type number (got str)",
+    )
+    assert only_error(weighted_pair(instance_weights=5)) == (
+        "$.nodes[2].props.instance_weights",
+        "must be of type array (got int)",
+    )
+
+
+def test_instance_weights_at_most_one_per_replica() -> None:
+    result = validate_document(weighted_pair(instance_weights=[5, 1, 1]))
+    assert [(p.path, p.message, p.target) for p in result.errors] == [
+        ("$.nodes[2].props.instance_weights", "has 3 weights for 2 replicas: at most one per replica", "web1")
+    ]
+
+
+def test_instance_weights_without_a_weighted_balancer_are_a_warning() -> None:
+    doc = weighted_pair(instance_weights=[5, 1])
+    doc["nodes"][1]["props"]["strategy"] = "round_robin"
+    result = validate_document(doc)
+    assert result.ok
+    assert [(w.path, w.message) for w in result.warnings] == [
+        (
+            "$.nodes[2].props.instance_weights",
+            "instance weights act only behind a load balancer with the weighted strategy",
+        )
+    ]
+
+
+def test_pattern_steps_range() -> None:
+    doc = small_document()
+    doc["nodes"][0]["props"].update(pattern="steps", pattern_steps=1)
+    assert only_error(doc) == ("$.nodes[0].props.pattern_steps", "must be at least 2 (got 1)")
+    doc["nodes"][0]["props"].update(pattern="diurnal", pattern_steps=20)
+    assert validate_document(doc).problems == []
+
+
 def test_queries_need_names() -> None:
     doc = small_document()
     doc["nodes"][0]["props"]["query_ratio"] = 0.5

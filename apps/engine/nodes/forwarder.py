@@ -10,7 +10,7 @@ from typing import Any
 
 from apps.engine.nodes import calls
 from apps.engine.nodes.instances import instance_key, instances_of, split_key
-from apps.engine.physics.balancing import balancer_from_dict, make_balancer
+from apps.engine.physics.balancing import balancer_from_dict, instance_weight, make_balancer
 from apps.engine.physics.health import HealthChecker
 from apps.engine.runtime import keys
 from apps.engine.runtime.hop import Hop
@@ -152,17 +152,19 @@ def _checker(hop: Hop) -> HealthChecker:
 
 
 def candidates(hop: Hop) -> tuple[list[str], dict[str, float]]:
-    """Instance keys in rotation (healthy actives, plus standbys while an active is out), weights."""
+    """Instance keys in rotation (healthy actives, plus standbys while an active is out), and
+    their weights: the edge's weight × the instance's own (a service's `instance_weights`)."""
     checker = _checker(hop)
     active: list[str] = []
     standby: list[str] = []
     weights: dict[str, float] = {}
     for edge in hop.node.calls():
+        own_weights = hop.plan.nodes[edge.target].props.get("instance_weights") or []
         for name, instance in instances_of(hop, edge.target).items():
             if instance.get("retired"):
                 continue
             key = instance_key(edge.target, name)
-            weights[key] = float(edge.props["weight"])
+            weights[key] = float(edge.props["weight"]) * instance_weight(own_weights, name)
             (standby if instance.get("standby") else active).append(key)
     healthy_active = [key for key in active if checker.is_healthy(key)]
     pool = list(healthy_active)

@@ -31,7 +31,17 @@ def handle(hop: Hop) -> None:
         case "revoke":
             revoke(hop, hop.event["box"], hop.event["consumer"], hop.event["inst"])
         case "fault":
-            pass
+            apply_fault(hop)
+
+
+def apply_fault(hop: Hop) -> None:
+    """duplicate_delivery: from now on, that share of the acknowledgements is lost, so the
+    message is delivered again (at least once delivery); a share of 0 ends it."""
+    event = hop.event
+    if event["action"] == "duplicate_delivery":
+        hop.state["ack_loss"] = float(event.get("share") or 0)
+    if not event.get("internal"):
+        hop.audit("fault", action=event["action"])
 
 
 def boxes_for(hop: Hop, name: str) -> list[str]:
@@ -197,6 +207,11 @@ def acknowledge(hop: Hop) -> None:
             hop.count("messages:duplicates")
             return
         settle(hop, mid, box, "delivered")
+        if hop.rng.random() < float(hop.state.get("ack_loss") or 0):  # the broker never got the ack
+            hop.count("messages:redelivered")
+            hop.count(f"box:{box}:acks_lost")
+            hop.audit("ack_lost", corr=message.get("corr", ""), event=message["name"], mid=mid)
+            enqueue(hop, box, body, head=False)
         return
     if outcome not in ("pending", None):
         return

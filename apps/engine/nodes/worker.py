@@ -207,10 +207,28 @@ def next_step(hop: Hop, frame: dict[str, Any], instance: dict[str, Any]) -> None
     if frame["stage"] < len(steps):
         calls.call_downstream(hop, frame, steps[frame["stage"]])
         return
+    if frame["kind"] == "msg" and handled_before(hop, frame) and hop.node.props.get("idempotent"):
+        hop.count(f"node:{hop.node.id}:duplicates_ignored")
+        hop.audit("duplicate_ignored", corr=frame.get("corr", ""), event=frame["name"], mid=frame["mid"])
+        finish(hop, frame, instance, True, "")
+        return
     outcome = behaviour.effect(hop, frame)
     if not outcome.declined:
         publish_events(hop, frame, outcome.events)
     finish(hop, frame, instance, True, outcome.declined)
+
+
+def handled_before(hop: Hop, frame: dict[str, Any]) -> bool:
+    """Whether this node already handled this message (a delivery again: the ack was lost, or
+    an instance died after its work). An idempotent consumer ignores it; any other applies its
+    work again, counted as a duplicate applied."""
+    if hop.records(keys.handled(hop.run)).setnx(f"{hop.node.id}|{frame['mid']}", "1"):
+        return False
+    if not hop.node.props.get("idempotent"):
+        hop.count(f"node:{hop.node.id}:duplicates_applied")
+        hop.count("messages:duplicates_applied")
+        hop.audit("duplicate_applied", corr=frame.get("corr", ""), event=frame["name"], mid=frame["mid"])
+    return True
 
 
 def downstream_reply(hop: Hop, fid: str, call_id: str, ok: bool, why: str, local: Any) -> None:

@@ -12,6 +12,21 @@ The arrival rate λ(t) (requests/s) follows the client's pattern, with `rate` as
             a sinusoid between rate and peak with period `duration`, starting at rate and
             reaching peak half a period later, repeating to the end of the run
             (a duration of 0 means no wave).
+- steps:    the ramp in `pattern_steps` (n) equal steps: rate before start, then
+            rate + (peak − rate) × min(n, ⌊n(t − start)/duration⌋)/n. The rate rises by
+            (peak − rate)/n at start + k·duration/n for k = 1 … n, so it is rate for the first
+            n-th of the window, reaches peak at start + duration and holds it for the rest of the
+            run (a duration of 0 is a step to peak at start, as for the ramp).
+- diurnal:  a compressed day repeating every `duration` seconds: rate before start, then
+            rate + (peak − rate) × D(h) with h = 24 × ((t − start) mod duration)/duration the
+            hour of the day (start is midnight). D goes through the knots (hour, level)
+            (0, 0) (6, 0) (12, 1) (17, 0.6) (20, 0.6) (24, 0), eased between two knots
+            (h₀, a) and (h₁, b) as a + (b − a) × (1 − cos(π(h − h₀)/(h₁ − h₀)))/2:
+            night at rate until 6:00, a morning rise to the midday peak at 12:00 (half a
+            period after start), an afternoon fall to an evening shoulder of 60 % held from
+            17:00 to 20:00, back to night by midnight. Every piece meets the next with a slope
+            of 0, so the curve is smooth; its mean over a day is rate + (peak − rate) × 5/12
+            (a duration of 0 means no cycle).
 
 A live `multiplier` (the traffic_spike fault) scales λ(t) as a whole.
 
@@ -25,6 +40,7 @@ exactly the process with the new rate from that moment on.
 import math
 import random
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any, Literal
 
 DEFAULTS: dict[str, Any] = {
@@ -33,12 +49,15 @@ DEFAULTS: dict[str, Any] = {
     "pattern_factor": 5,
     "pattern_start_s": 10,
     "pattern_duration_s": 10,
+    "pattern_steps": 4,
     "clients": 100,
     "commands": ["PlaceOrder"],
     "queries": [],
     "query_ratio": 0.0,
 }
-PATTERNS = ("constant", "spike", "ramp", "wave")
+PATTERNS = ("constant", "spike", "ramp", "wave", "steps", "diurnal")
+# The diurnal day: (hour, level between rate (0) and peak (1)), eased between knots.
+DIURNAL_KNOTS: tuple[tuple[float, float], ...] = ((0, 0.0), (6, 0.0), (12, 1.0), (17, 0.6), (20, 0.6), (24, 0.0))
 
 OperationKind = Literal["command", "query"]
 
@@ -63,11 +82,25 @@ def rate_at(t_s: float, props: Mapping[str, Any], multiplier: float = 1.0) -> fl
     elif pattern == "ramp":
         progress = 1.0 if duration <= 0 else min(1.0, (t_s - start) / duration)
         value = rate + (peak - rate) * progress
-    elif duration <= 0:  # a wave with no period
+    elif pattern == "steps":
+        steps = int(_prop(props, "pattern_steps"))
+        progress = 1.0 if duration <= 0 else min(steps, math.floor(steps * (t_s - start) / duration)) / steps
+        value = rate + (peak - rate) * progress
+    elif duration <= 0:  # a wave or a day with no period
         value = rate
-    else:
+    elif pattern == "wave":
         value = rate + (peak - rate) * (1.0 - math.cos(2.0 * math.pi * (t_s - start) / duration)) / 2.0
+    else:
+        value = rate + (peak - rate) * diurnal_level(24.0 * ((t_s - start) % duration) / duration)
     return value * multiplier
+
+
+def diurnal_level(hour: float) -> float:
+    """The diurnal curve D at `hour` (0 ≤ hour < 24): 0 at night, 1 at the midday peak."""
+    for (h0, a), (h1, b) in pairwise(DIURNAL_KNOTS):
+        if hour < h1:
+            return a + (b - a) * (1.0 - math.cos(math.pi * (hour - h0) / (h1 - h0))) / 2.0
+    return DIURNAL_KNOTS[-1][1]
 
 
 def peak_rate(props: Mapping[str, Any], multiplier: float = 1.0) -> float:

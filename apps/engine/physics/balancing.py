@@ -17,8 +17,10 @@ keeps its state in a small dict (`to_dict` / `balancer_from_dict`) so it can liv
 - weighted: smooth weighted round robin as nginx does it: every pick adds each target's
   weight to its running score, picks the highest score and subtracts the total weight from
   it. Deterministic, interleaved (3:2:1 gives a b a c b a) and exact over each cycle of
-  sum(weights) picks for integer weights. Weights come from the edges (default 1); targets
-  with weight 0 get nothing unless every weight is 0, when all count equally.
+  sum(weights) picks for integer weights. A load balancer's targets are instances, and an
+  instance's weight is its edge's `weight` × its own entry in the service's
+  `instance_weights` (`instance_weight`; default 1 each); targets with weight 0 get nothing
+  unless every weight is 0, when all count equally.
 """
 
 import hashlib
@@ -185,6 +187,13 @@ class Weighted(Balancer):
     def to_dict(self) -> dict[str, Any]:
         """`{"strategy", "current": {target: score}}`."""
         return {"strategy": self.strategy, "current": dict(self.current)}
+
+
+def instance_weight(instance_weights: Sequence[float], instance: str) -> float:
+    """The weight of instance `instance` ("0", "1", …) from a service's `instance_weights`:
+    its entry by index, 1 for an instance past the end of the list (or not numbered)."""
+    index = int(instance) if instance.isdigit() else len(instance_weights)
+    return float(instance_weights[index]) if index < len(instance_weights) else 1.0
 
 
 def make_balancer(strategy: str) -> Balancer:

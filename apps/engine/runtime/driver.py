@@ -23,6 +23,7 @@ from apps.engine.runtime.ledger import cut_open_work
 from apps.engine.runtime.plan import CONSUMER_KINDS, Plan, compile_plan
 from apps.engine.runtime.redis import client
 from apps.engine.runtime.timeline import build_timeline
+from apps.topology.faults import FAULT_TYPES, RESTORES
 
 TICK_S = 0.005  # a paced run's driver looks this often
 MAX_TICK_S = 0.05  # a run at max wakes its driver whenever it waits for it; else it looks this often
@@ -31,13 +32,7 @@ SERIES_EVERY_MS = 500.0  # the stored series: a sample at every half second of r
 STOP_DRAIN_S = 0.5  # after Stop, what is in flight may finish for this long (wall), then it is cut
 STALE_BUSY_S = 20.0  # a step queued this long and not running was lost: queue it again
 EPSILON_MS = 0.001
-UNDO = {
-    "kill_instance": "restore_instance",
-    "kill_zone": "restore_zone",
-    "stop_consumer": "start_consumer",
-    "cut_edge": "restore_edge",
-}
-RESTORES = {undo: action for action, undo in UNDO.items()}  # restore_instance -> kill_instance, ...
+FAULT_PARAMS = frozenset(fault.param for fault in FAULT_TYPES.values() if fault.param)  # instance, factor, …
 SAMPLED_FAULTS = 20  # fault log entries a sample carries (the newest), for the live incidents
 
 
@@ -179,12 +174,13 @@ class Driver:
         base: dict[str, Any] = {
             "t": "fault",
             "action": action,
-            **{k: values[k] for k in ("instance", "latency_ms", "error_rate", "factor") if k in values},
+            **{k: values[k] for k in FAULT_PARAMS if k in values},
         }
-        if action in ("cut_edge", "restore_edge"):
+        declared = FAULT_TYPES[action]
+        if declared.target == "edge":
             edge = self.plan.edges[target]
             return [{**base, "node": edge.source, "edge": edge.id, "id": f"fault:{self.counter}"}]
-        if action in ("kill_zone", "restore_zone"):
+        if declared.target_kinds == ("zone",):
             return [
                 {**base, "node": node.id, "id": f"fault:{self.counter}:{node.id}"}
                 for node in self.plan.nodes.values()
@@ -193,16 +189,8 @@ class Driver:
         return [{**base, "node": target, "id": f"fault:{self.counter}"}]
 
     def undo_values(self, fault: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        action = fault["action"]
-        if action == "add_latency":
-            return "add_latency", {**fault, "latency_ms": 0}
-        if action == "set_error_rate":
-            return "set_error_rate", {**fault, "error_rate": None}
-        if action == "traffic_spike":
-            return "traffic_spike", {**fault, "factor": 1.0}
-        if action in UNDO:
-            return UNDO[action], fault
-        return None
+        """The action and values that end a fault (its type's declaration, topology/faults.py)."""
+        return FAULT_TYPES[fault["action"]].ending(fault)
 
     def schedule_fault(self, fault: dict[str, Any], at: float, *, live: bool) -> None:
         """Put a fault (and its undo: after its duration, else when traffic ends) in the inbox."""

@@ -84,6 +84,11 @@ def attempts(run: str) -> str:
     return f"pg:{run}:attempts"
 
 
+def handled(run: str) -> str:
+    """Messages each consumer has handled (field `<node>|<mid>`), to notice one delivered again."""
+    return f"pg:{run}:handled"
+
+
 def sticky(run: str, node_id: str) -> str:
     """A load balancer's last target per client id (for the stickiness figure)."""
     return f"pg:{run}:sticky:{node_id}"
@@ -145,7 +150,7 @@ def fixed(run: str) -> list[str]:
     """The keys every run has (the rest are in its registry)."""
     return [
         meta(run), clock(run), inbox(run), busy(run), wake(run), step_lock(run), registry(run), requests(run),
-        outcomes(run),
+        outcomes(run), handled(run),
         messages(run), deliveries(run), attempts(run), stats(run), per_second(run), depths(run), max_depths(run),
         audit(run), faults(run), trace(run), poison(run),
     ]  # fmt: skip

@@ -15,6 +15,7 @@ from apps.engine.runtime.domain_summary import domain_sections
 from apps.engine.runtime.driver import DriverResult
 from apps.engine.runtime.plan import Plan
 from apps.engine.runtime.redis import client
+from apps.topology.faults import FAULT_TYPES
 
 MAX_LISTED = 1000  # unsuccessful requests listed one by one (when, and how they ended)
 
@@ -75,6 +76,7 @@ def build_summary(run: str, plan: Plan, result: DriverResult) -> dict[str, Any]:
         "cut": sum(1 for v in deliveries.values() if v == "cut"),
         "pending": len(pending_deliveries),
         "duplicates": int(stats.get("messages:duplicates", 0)),
+        "duplicates_applied": int(stats.get("messages:duplicates_applied", 0)),
         "redelivered": int(stats.get("messages:redelivered", 0)),
     }
     created = len(requests)
@@ -137,13 +139,13 @@ def fault_timings(
     """Detection: when a load balancer took a failed instance out of rotation; recovery: when
     it was back in (instance faults), or when the backlog it caused had drained (consumers)."""
     out = dict(fault)
-    action = fault["action"]
-    if action in ("kill_instance", "kill_zone"):
+    measured = FAULT_TYPES[fault["action"]].measured
+    if measured == "health":
         changes = [
             change for node in nodes.values() for change in node.get("load_balancer", {}).get("health_changes", [])
         ]
         out.update(health_timings(plan, fault, changes))
-    elif action == "stop_consumer":
+    elif measured == "backlog":
         out["recovered_after_s"] = backlog_recovery_s(plan, fault, states, depths)
     return out
 
@@ -176,7 +178,7 @@ def health_timings(plan: Plan, fault: dict[str, Any], changes: list[dict[str, An
     fired, undone = fault.get("fired_at_s"), fault.get("undone_at_s")
     targets = (
         {fault["target"]}
-        if fault["action"] == "kill_instance"
+        if FAULT_TYPES[fault["action"]].target_kinds != ("zone",)
         else {n.id for n in plan.nodes.values() if n.zone == fault["target"]}
     )
     mine = [c for c in changes if str(c.get("target", "")).split("/", 1)[0] in targets]
@@ -237,6 +239,13 @@ def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], re
             for box, (owner, _) in plan.mailboxes().items()
             if owner == node_id
         }
+    applied, ignored = (int(stats.get(f"node:{node_id}:duplicates_{what}", 0)) for what in ("applied", "ignored"))
+    if applied or ignored:
+        out["duplicates"] = {"applied": applied, "ignored": ignored}
+    boxes = [box for box, (owner, _) in plan.mailboxes().items() if owner == node_id]
+    acks_lost = sum(int(stats.get(f"box:{box}:acks_lost", 0)) for box in boxes)
+    if acks_lost:
+        out["acks_lost"] = acks_lost
     if state.get("scale_events"):
         out["scaling_events"] = state["scale_events"]
     if state.get("breakers"):

@@ -8,7 +8,9 @@ from these declarations, so adding a kind is one new module (see CONTRIBUTING.md
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-PropType = Literal["integer", "number", "string", "boolean", "choice", "names"]
+# "names": a list of event or operation names; "numbers": a list of numbers, each within
+# minimum (exclusive when `exclusive_minimum`) and maximum.
+PropType = Literal["integer", "number", "string", "boolean", "choice", "names", "numbers"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class Prop:
     help: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    exclusive_minimum: bool = False  # the value (or each item) must be above `minimum`
     choices: tuple[str, ...] = ()
     unit: str = ""
     max_length: int = 80

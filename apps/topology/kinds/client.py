@@ -20,7 +20,20 @@ KIND = NodeKind(
             unit="req/s",
             help="Mean arrivals per second (Poisson)",
         ),
-        Prop("pattern", "choice", "constant", "Pattern", choices=("constant", "spike", "ramp", "wave")),
+        Prop(
+            "pattern",
+            "choice",
+            "constant",
+            "Pattern",
+            choices=("constant", "spike", "ramp", "wave", "steps", "diurnal"),
+            help=(
+                "From the pattern start on: spike (the peak for the duration); ramp (a linear rise to "
+                "the peak over the duration, then held); wave (rate to peak and back, a period per "
+                "duration); steps (the ramp in equal steps, then held); diurnal (a day per duration from "
+                "midnight: night at the rate to 6:00, the peak at noon, 60% from 17:00 to 20:00, night "
+                "again by midnight)"
+            ),
+        ),
         Prop(
             "pattern_factor",
             "number",
@@ -28,10 +41,28 @@ KIND = NodeKind(
             "Peak factor",
             minimum=1,
             maximum=50,
-            help="Spike/ramp/wave peak as a multiple of the rate",
+            help="Peak of every pattern but constant as a multiple of the rate",
         ),
         Prop("pattern_start_s", "number", 10, "Pattern start", minimum=0, maximum=3600, unit="s"),
-        Prop("pattern_duration_s", "number", 10, "Pattern duration", minimum=0, maximum=3600, unit="s"),
+        Prop(
+            "pattern_duration_s",
+            "number",
+            10,
+            "Pattern duration",
+            minimum=0,
+            maximum=3600,
+            unit="s",
+            help="The spike, ramp or steps window; the wave's period; the diurnal day's length",
+        ),
+        Prop(
+            "pattern_steps",
+            "integer",
+            4,
+            "Steps",
+            minimum=2,
+            maximum=20,
+            help="The steps pattern's equal rises to the peak, one every duration/steps",
+        ),
         Prop(
             "clients",
             "integer",

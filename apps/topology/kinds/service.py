@@ -38,6 +38,21 @@ KIND = NodeKind(
             maximum=10,
             help="Instances that take traffic only when an active one fails",
         ),
+        Prop(
+            "instance_weights",
+            "numbers",
+            [],
+            "Instance weights",
+            minimum=0,
+            exclusive_minimum=True,
+            maximum=100,
+            max_items=20,
+            help=(
+                "For a load balancer with the weighted strategy: each active instance's weight, in "
+                "instance order (0, 1, ...), multiplied by its edge's weight; at most one per replica, "
+                "instances without one weigh 1"
+            ),
+        ),
         Prop("concurrency", "integer", 4, "Concurrency", minimum=1, maximum=64, help="Slots per instance"),
         LATENCY_DISTRIBUTION,
         latency_mean(50),
@@ -46,6 +61,13 @@ KIND = NodeKind(
         ZONE,
         Prop("behaviour", "choice", "none", "Domain behaviour", choices=BEHAVIOURS),
         Prop("publishes", "names", [], "Publishes", help="Event names this service publishes"),
+        Prop(
+            "idempotent",
+            "boolean",
+            False,
+            "Idempotent consumer",
+            help="Remembers the messages it handled and ignores one delivered again",
+        ),
         Prop(
             "domain.slots",
             "integer",

@@ -4,7 +4,12 @@ from typing import Any
 
 import pytest
 
+from apps.engine.runtime.fleet import Fleet
+from apps.engine.simulation import prepare, simulate
+from apps.topology.blank import blank_document
+from apps.topology.validation import validate_document
 from tests.engine.live.conftest import assert_conserved
+from tests.factories import edge, node
 
 
 def shares(summary: dict[str, Any]) -> list[float]:
@@ -28,6 +33,24 @@ def test_weighted_follows_the_weights(run_template: Any) -> None:
     assert large == pytest.approx(3 / 6, abs=0.03)
     assert medium == pytest.approx(2 / 6, abs=0.03)
     assert small == pytest.approx(1 / 6, abs=0.03)
+
+
+def test_weighted_follows_instance_weights_within_one_service(fleet: Fleet) -> None:
+    """Two instances of one service weighted 5 : 1 get five calls on instance 0 per call on 1."""
+    document = blank_document(name="Weighed instances")
+    document["nodes"] = [
+        node("users", "client", rate=60, clients=50, commands=[], queries=["ViewPage"], query_ratio=1),
+        node("lb", "load_balancer", strategy="weighted"),
+        node("web", "service", replicas=2, concurrency=16, instance_weights=[5, 1], latency={"mean_ms": 20}),
+    ]
+    document["edges"] = [edge("e1", "users", "lb"), edge("e2", "lb", "web")]
+    assert validate_document(document).problems == []
+    summary = simulate(prepare(document, settings=[], faults=[], duration=4, seed=7, speed="max"))
+    assert_conserved(summary)
+    shares = summary["nodes"]["lb"]["load_balancer"]["shares"]
+    assert set(shares) == {"web/0", "web/1"}
+    assert shares["web/0"] == pytest.approx(5 / 6, abs=0.02)
+    assert shares["web/1"] == pytest.approx(1 / 6, abs=0.02)
 
 
 def test_ip_hash_is_sticky_while_all_are_healthy(run_template: Any) -> None:

@@ -5,7 +5,16 @@ import statistics
 
 import pytest
 
-from apps.engine.physics.arrivals import DEFAULTS, client_id, next_arrival_s, peak_rate, pick_operation, rate_at
+from apps.engine.physics.arrivals import (
+    DEFAULTS,
+    PATTERNS,
+    client_id,
+    diurnal_level,
+    next_arrival_s,
+    peak_rate,
+    pick_operation,
+    rate_at,
+)
 from apps.topology.kinds import KINDS
 
 SPIKE = {"rate": 20, "pattern": "spike", "pattern_factor": 5, "pattern_start_s": 10, "pattern_duration_s": 10}
@@ -43,11 +52,69 @@ def test_rate_at_for_each_pattern() -> None:
     assert rate_at(15, wave) == pytest.approx(30)
 
 
+def test_patterns_are_the_declared_choices() -> None:
+    declared = next(prop for prop in KINDS["client"].props if prop.name == "pattern")
+    assert declared.choices == PATTERNS
+
+
+STEPS = {"rate": 10, "pattern": "steps", "pattern_factor": 5, "pattern_start_s": 10, "pattern_duration_s": 8}
+
+
+def test_steps_climb_in_equal_steps_from_the_rate_to_the_peak_then_hold() -> None:
+    # 4 steps (the default) of (50 − 10)/4 = 10 req/s over an 8 s window: a rise every 2 s
+    assert [rate_at(t, STEPS) for t in (0, 9.99, 10, 11.99)] == [10, 10, 10, 10]
+    assert [rate_at(t, STEPS) for t in (12, 13.99, 14, 15.99, 16, 17.99)] == [20, 20, 30, 30, 40, 40]
+    assert [rate_at(t, STEPS) for t in (18, 30, 3600)] == [50, 50, 50]
+    levels = {rate_at(10 + i / 100, STEPS) for i in range(1000)}
+    assert levels == {10, 20, 30, 40, 50}
+    assert rate_at(14, STEPS) <= rate_at(14, {**STEPS, "pattern": "ramp"})  # the ramp, rounded down
+
+
+@pytest.mark.parametrize("steps", [2, 3, 7, 20])
+def test_steps_edges_fall_at_each_nth_of_the_window(steps: int) -> None:
+    props = {**STEPS, "pattern_steps": steps, "pattern_duration_s": 12}
+    for k in range(1, steps + 1):
+        edge = 10 + k * 12 / steps
+        before, after = rate_at(edge - 1e-6, props), rate_at(edge + 1e-6, props)
+        assert before == pytest.approx(10 + 40 * (k - 1) / steps)
+        assert after == pytest.approx(10 + 40 * k / steps)
+    assert peak_rate(props) == 50
+
+
+def test_diurnal_day_night_midday_peak_and_evening_shoulder() -> None:
+    day = {"rate": 10, "pattern": "diurnal", "pattern_factor": 5, "pattern_start_s": 0, "pattern_duration_s": 24}
+    at = {hour: rate_at(hour, day) for hour in range(25)}  # one run second per hour
+    assert [at[h] for h in (0, 3, 6)] == [10, 10, 10]  # night
+    assert at[6] < at[8] < at[10] < at[12]  # the morning rise
+    assert at[12] == 50  # the midday peak
+    assert at[12] > at[14] > at[17]  # the afternoon fall
+    assert [at[h] for h in (17, 18, 19, 20)] == pytest.approx([34] * 4)  # the shoulder: 60 %
+    assert at[20] > at[22] > at[24] == 10  # back to night, and the next day begins
+    samples = [rate_at(i / 1000, day) for i in range(48_001)]
+    assert max(samples) == 50 and samples.index(50) == 12_000  # the peak is at noon only
+    assert all(10 <= value <= 50 for value in samples)
+    assert max(abs(b - a) for a, b in itertools.pairwise(samples)) < 0.02  # smooth: no jump
+    assert samples[:24_000] == pytest.approx(samples[24_000:48_000])  # the day repeats
+    assert statistics.fmean(samples[:24_000]) == pytest.approx(10 + 40 * 5 / 12, rel=1e-4)
+
+
+def test_diurnal_starts_at_midnight_and_stretches_with_the_duration() -> None:
+    day = {"rate": 4, "pattern": "diurnal", "pattern_factor": 10, "pattern_start_s": 30, "pattern_duration_s": 240}
+    assert rate_at(29, day) == 4 and rate_at(30, day) == 4
+    assert rate_at(30 + 120, day) == 40  # the peak half a period after the start
+    assert rate_at(30 + 240 + 120, day) == 40
+    assert rate_at(30 + 190, day) == pytest.approx(4 + 36 * 0.6)  # 19:00
+    assert [diurnal_level(h) for h in (0, 6, 12, 17, 20, 23.999)] == pytest.approx([0, 0, 1, 0.6, 0.6, 0], abs=1e-6)
+    assert peak_rate(day) == 40
+
+
 def test_zero_duration_windows() -> None:
     props = {"rate": 10, "pattern_factor": 3, "pattern_start_s": 5, "pattern_duration_s": 0}
     assert rate_at(6, {**props, "pattern": "spike"}) == 10
     assert rate_at(6, {**props, "pattern": "ramp"}) == 30
     assert rate_at(6, {**props, "pattern": "wave"}) == 10
+    assert rate_at(6, {**props, "pattern": "steps"}) == 30
+    assert rate_at(6, {**props, "pattern": "diurnal"}) == 10
 
 
 def test_multiplier_scales_the_rate_and_the_peak() -> None:
@@ -82,6 +149,14 @@ def test_ramp_and_wave_counts_match_the_integral_of_the_rate() -> None:
     assert_poisson_count(len(ramp), 20 * 5 + (20 + 80) / 2 * 10 + 80 * 10)
     wave = arrivals({**window, "pattern": "wave"}, until_s=45, seed=3)  # 5 s flat + 4 periods
     assert_poisson_count(len(wave), 20 * 5 + (20 + 80) / 2 * 40)
+
+
+def test_steps_and_diurnal_counts_match_the_integral_of_the_rate() -> None:
+    window = {"rate": 20, "pattern_factor": 4, "pattern_start_s": 5, "pattern_duration_s": 10}
+    steps = arrivals({**window, "pattern": "steps", "pattern_steps": 5}, until_s=25, seed=5)
+    assert_poisson_count(len(steps), 20 * 5 + (20 + 32 + 44 + 56 + 68) * 2 + 80 * 10)
+    diurnal = arrivals({**window, "pattern": "diurnal"}, until_s=45, seed=6)  # 5 s flat + 4 days
+    assert_poisson_count(len(diurnal), 20 * 5 + (20 + 60 * 5 / 12) * 40)
 
 
 def test_live_multiplier_raises_the_count() -> None:

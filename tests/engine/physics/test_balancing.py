@@ -11,6 +11,7 @@ from apps.engine.physics.balancing import (
     RoundRobin,
     Weighted,
     balancer_from_dict,
+    instance_weight,
     make_balancer,
 )
 from apps.topology.kinds import KINDS
@@ -116,6 +117,22 @@ def test_weighted_defaults_zero_weights_and_departures() -> None:
     assert Counter(balancer.choose(["a", "b"], weights={"a": 0, "b": 0}) for _ in range(4)) == {"a": 2, "b": 2}
     balancer.choose(["a"], weights={"a": 1})
     assert set(balancer.current) == {"a"}  # a departed target's score is dropped
+
+
+def test_instance_weights_by_index_default_one() -> None:
+    assert [instance_weight([5, 1.5], name) for name in ("0", "1", "2", "10")] == [5, 1.5, 1, 1]
+    assert instance_weight([], "0") == 1
+
+
+def test_weighted_over_instances_multiplies_edge_and_instance_weights() -> None:
+    balancer: Balancer = Weighted()
+    edge_weights = {"a": 1, "b": 2}
+    own = {"a": [5, 1], "b": []}
+    weights = {
+        f"{node}/{i}": edge_weights[node] * instance_weight(own[node], str(i)) for node in ("a", "b") for i in (0, 1)
+    }
+    picks = [balancer.choose(sorted(weights), weights=weights) for _ in range(1000)]
+    assert Counter(picks) == {"a/0": 500, "a/1": 100, "b/0": 200, "b/1": 200}
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         budget = f"${verdict['cost_per_hour']:.2f}/h of ${challenge.budget_per_hour:.2f}"
         self.stdout.write(f"{challenge.slug} {which}: {word} ({budget}; {verdict['seconds']} s)")
         if verdict["over_budget"]:
-            self.stdout.write("  over the budget: not run")
+            self.stdout.write("  over the budget" + ("" if verdict["goals"] else ": not run"))
         for goal in verdict["goals"]:
             mark = "ok " if goal["passed"] else "MISS"
             bound = f"≤ {goal['at_most']:g}" if "at_most" in goal else f"≥ {goal['at_least']:g}"

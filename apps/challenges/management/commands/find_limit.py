@@ -2,30 +2,23 @@
 [--seeds 1 2] [--fleet]`: ramp a design's traffic on the engine until a goal fails; print each
 step, the highest sustained rate and the bottleneck (apps/challenges/limit.py)."""
 
-import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.challenges.goals import METRICS, Goal
-from apps.challenges.limit import DEFAULT_GOALS, find_limit
+from apps.challenges.goals import Goal
+from apps.challenges.limit import DEFAULT_GOALS, find_limit, goal_from_text
 from apps.engine.runtime.fleet import ensure_fleet
 from apps.engine.simulation import SimulationInputError, load_topology, simulate
 from apps.topology.validation import validate_document
 
-GOAL = re.compile(r"^(?P<metric>[a-z_0-9]+)(?::(?P<node>[\w-]+))?(?P<op><=|>=)(?P<bound>-?[\d.]+)$")
-
 
 def parse_goal(text: str) -> Goal:
     """ "p95_ms<=200", "availability>=0.999", "p95_ms:signup<=100" """
-    match = GOAL.match(text.replace(" ", ""))
-    if not match or match["metric"] not in METRICS:
-        raise CommandError(f"a goal is METRIC[:NODE]<=N or >=N with METRIC one of {', '.join(METRICS)}; got {text!r}")
-    bound = float(match["bound"])
-    return Goal(
-        name=text, metric=match["metric"], node=match["node"],
-        at_most=bound if match["op"] == "<=" else None, at_least=bound if match["op"] == ">=" else None,
-    )  # fmt: skip
+    try:
+        return goal_from_text(text)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):

@@ -1,0 +1,61 @@
+"""Every fault type declares how it ends and what a run measures about it (topology/faults.py),
+and the engine, the training sessions and the live view read those declarations."""
+
+from pathlib import Path
+
+import pytest
+
+from apps.topology.faults import FAULT_TYPES, RESTORES, UNDO, FaultType
+from apps.topology.schema import fault_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("fault", list(FAULT_TYPES.values()), ids=lambda f: f.name)
+def test_every_fault_ends_or_is_an_ending(fault: FaultType) -> None:
+    ends = [fault.undo] if fault.undo else []
+    assert fault.undo or fault.reset or fault.name in RESTORES, f"{fault.name} has no way to end"
+    assert not (fault.undo and fault.reset), "a pair or a setting, not both"
+    for undo in ends:
+        ending = FAULT_TYPES[undo]
+        assert (ending.target, ending.target_kinds, ending.param) == (fault.target, fault.target_kinds, fault.param)
+    if fault.reset:
+        assert set(fault.reset) == {fault.param}, "a setting resets its own parameter"
+    if fault.measured:
+        assert fault.name not in RESTORES, "what is measured belongs to the fault, not its ending"
+
+
+def test_an_ending_carries_the_faults_fields() -> None:
+    kill = {"action": "kill_instance", "target": "web", "instance": 1}
+    assert FAULT_TYPES["kill_instance"].ending(kill) == ("restore_instance", kill)
+    spike = {"action": "traffic_spike", "target": "users", "factor": 5}
+    assert FAULT_TYPES["traffic_spike"].ending(spike) == ("traffic_spike", {**spike, "factor": 1})
+    assert FAULT_TYPES["restore_instance"].ending(kill) is None
+    assert UNDO["cut_edge"] == "restore_edge" and RESTORES["restore_edge"] == "cut_edge"
+
+
+def test_every_parameter_has_its_bounds_in_the_schema() -> None:
+    properties = fault_schema()["properties"]
+    for fault in FAULT_TYPES.values():
+        if fault.param:
+            rule = properties[fault.param]
+            assert (rule["minimum"], rule["maximum"]) == (fault.param_minimum, fault.param_maximum)
+
+
+def test_no_fault_action_is_spelled_out_outside_its_declaration() -> None:
+    """The engine, training and the live view branch on the declarations, not on names."""
+    readers = [
+        "apps/engine/runtime/driver.py",
+        "apps/engine/runtime/summary.py",
+        "apps/engine/stream.py",
+        "apps/training/services.py",
+        "static/live/dock-uptime.js",
+    ]
+    for path in readers:
+        text = (ROOT / path).read_text()
+        for name in ("kill_instance", "kill_zone", "stop_consumer", "cut_edge", *RESTORES):
+            if path.endswith("driver.py") and name == "start_consumer":
+                continue  # the driver starts every consumer at the beginning of a run (a command, not a branch)
+            if path.endswith(".js") and name == "kill_instance":
+                continue  # the live view words a killed instance as "instance 0 killed"
+            assert f'"{name}"' not in text, f"{path} spells out {name}"
