@@ -47,7 +47,7 @@ from apps.engine.runtime import keys
 from apps.engine.runtime.driver import Sample
 from apps.engine.runtime.plan import CONSUMER_KINDS, Plan
 from apps.engine.runtime.redis import client
-from apps.engine.runtime.summary import backlog_recovery_s, health_timings
+from apps.engine.runtime.summary import backlog_recovery_s, health_timings, refill_recovery_s
 from apps.topology.faults import FAULT_TYPES, RESTORES
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,9 @@ MAX_EVENTS = 200  # audit entries carried by one frame (the newest; the rest are
 MAX_INCIDENTS = 20  # faults carried by a frame's `incidents` (the newest)
 INCIDENT_FIELDS = ("action", "target", "instance", "live", "fired_at_s", "undone_at_s")
 REQUEST_OUTCOMES = ("completed", "failed", "rejected", "timed_out")
-MESSAGE_OUTCOMES = ("delivered", "dead_lettered", "rejected", "dropped", "duplicates", "redelivered")
+MESSAGE_OUTCOMES = (
+    "delivered", "dead_lettered", "rejected", "dropped", "duplicates", "redelivered", "duplicates_applied",
+)  # fmt: skip
 
 
 # The audit entries after index ARGV[1], at most ARGV[2] of them (the newest), and the list's
@@ -381,6 +383,8 @@ class RunStream:
                 incident.update(health_timings(self.plan, fault, changes))
             elif measured == "backlog":
                 incident["recovered_after_s"] = backlog_recovery_s(self.plan, fault, states, depths)
+            elif measured == "refill":
+                incident["recovered_after_s"] = refill_recovery_s(fault, states)
             out.append(incident)
         return out
 
@@ -427,6 +431,10 @@ class RunStream:
             }
             out["busy"] = sum(i["busy"] for i in out["instances"].values())
             out["replicas"] = sum(1 for i in out["instances"].values() if i["alive"] and not i["standby"])
+        applied = int(stats.get(f"node:{node_id}:duplicates_applied", 0))
+        ignored = int(stats.get(f"node:{node_id}:duplicates_ignored", 0))
+        if applied or ignored:
+            out["duplicates_applied"], out["duplicates_ignored"] = applied, ignored
         if state.get("stopped"):
             out["stopped"] = True
         if state.get("down"):
@@ -477,7 +485,9 @@ class RunStream:
             self.series.append(point)
 
 
-SERIES_NODE_FIELDS = ("processed", "errors", "rps", "depth", "p95", "busy", "replicas", "stopped", "down")
+SERIES_NODE_FIELDS = (
+    "processed", "errors", "rps", "depth", "p95", "busy", "replicas", "stopped", "down", "duplicates_applied",
+)  # fmt: skip
 SERIES_EDGE_FIELDS = ("calls", "errors", "p95", "breaker", "cut")
 
 

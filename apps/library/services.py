@@ -15,6 +15,7 @@ ORDER = (
     "event-bus-fanout",
     "queue-buffering",
     "queue-vs-bus",
+    "idempotent-consumers",
     "cqrs-reservations",
     "lb-round-robin",
     "lb-least-connections",

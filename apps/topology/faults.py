@@ -7,9 +7,12 @@ with its `reset` values: add_latency with latency_ms 0 (None means "the node's o
 After its `duration_s`, or when the traffic ends, the engine fires the ending (the driver);
 a training session's playbook does the same live.
 
+A third kind, *instant*, is a one-off event with nothing to end (a cache flush).
+
 `measured` says what a run measures about it, in the summary and the live incidents:
 "health" (the load balancers' health checks detect it, and see it recover), "backlog"
-(recovered when the backlog it caused has drained), or "" (its effect shows in the figures).
+(recovered when the backlog it caused has drained), "refill" (recovered when the cache has
+refilled every entry it lost), or "" (its effect shows in the figures).
 """
 
 from collections.abc import Mapping
@@ -18,7 +21,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 TargetType = Literal["node", "edge"]
-Measured = Literal["health", "backlog", ""]
+Measured = Literal["health", "backlog", "refill", ""]
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class FaultType:
     undo: str = ""  # the action that ends it (a pair), or "" (a setting, or itself an ending)
     reset: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # a setting's ending
     measured: Measured = ""
+    instant: bool = False  # a one-off event: nothing to end
 
     @property
     def ends_itself(self) -> bool:
@@ -113,6 +117,37 @@ FAULT_TYPES: dict[str, FaultType] = {
             1,
             "Acks get lost: this share of the messages handled is delivered again",
             reset=_reset(share=0),
+        ),
+        FaultType(
+            "steal_slots",
+            "Noisy neighbour",
+            "node",
+            ("service", "function"),
+            "slots",
+            1,
+            64,
+            "A neighbour on the same hosts takes this many slots of every instance (one is always left)",
+            reset=_reset(slots=0),
+        ),
+        FaultType(
+            "slow_leak",
+            "Slow leak",
+            "node",
+            ("service", "function"),
+            "leak_ms_per_s",
+            0,
+            1000,
+            "Each instance's service time grows by this many ms every second until the instance restarts",
+            reset=_reset(leak_ms_per_s=0),
+        ),
+        FaultType(
+            "cache_flush",
+            "Cache flush",
+            "node",
+            ("cache", "cdn"),
+            summary="The cache loses every entry: requests miss and go to the origin until it refills",
+            measured="refill",
+            instant=True,
         ),
         FaultType("cut_edge", "Cut edge", "edge", undo="restore_edge"),
         FaultType("restore_edge", "Restore edge", "edge"),

@@ -65,6 +65,12 @@ RUN_METRICS: dict[str, Metric] = _declare(
         "deliveries",
         "settled by a consumer since the start (one per bus subscriber)",
     ),
+    Metric(
+        "duplicates_applied",
+        "Handled twice",
+        "messages",
+        "delivered again after their ack was lost, and applied again by a consumer that is not idempotent",
+    ),
 )
 
 # Figures of one node: a question about one of these names the node (a choice: its choices).
@@ -78,6 +84,12 @@ NODE_METRICS: dict[str, Metric] = _declare(
     Metric("rps", "Throughput", "per s", "handled per second, over the last run second"),
     Metric("replicas", "Active instances", "instances", "alive, standbys not counted"),
     Metric("busy", "Busy slots", "slots", "requests being served right now, over all instances"),
+    Metric(
+        "duplicates_applied",
+        "Handled twice",
+        "messages",
+        "messages it handled a second time and applied again (an idempotent consumer ignores them)",
+    ),
 )
 
 METRICS: tuple[str, ...] = tuple(sorted(set(RUN_METRICS) | set(NODE_METRICS)))

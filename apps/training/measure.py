@@ -50,6 +50,7 @@ RUN_READERS: dict[str, Reader] = {
     "queued": _messages("queued"),
     "published": _messages("published"),
     "delivered": _messages("delivered"),
+    "duplicates_applied": _messages("duplicates_applied"),
 }
 
 
@@ -61,7 +62,10 @@ NODE_READERS: dict[str, Callable[[dict[str, Any]], float | None]] = {
     "p50_ms": lambda node: _latency(node, "p50"),
     "p95_ms": lambda node: _latency(node, "p95"),
     "p99_ms": lambda node: _latency(node, "p99"),
-    **{name: _node_field(name) for name in ("depth", "processed", "errors", "rps", "replicas", "busy")},
+    **{
+        name: _node_field(name)
+        for name in ("depth", "processed", "errors", "rps", "replicas", "busy", "duplicates_applied")
+    },
 }
 
 

@@ -17,9 +17,10 @@ import { allDown } from "./live-canvas.js";
 import { downtimePerYear, formatPercent, nines } from "./format.js";
 
 // What the run measures about each fault comes with it (`measured`, declared per fault type
-// in apps/topology/faults.py): "health" detection and recovery, "backlog" recovery, or "".
+// in apps/topology/faults.py): "health" detection and recovery, "backlog" or "refill"
+// recovery, or "" (nothing: its effect shows in the figures).
 const detectionMeasured = (incident) => incident.measured === "health";
-const recoveryMeasured = (incident) => incident.measured === "health" || incident.measured === "backlog";
+const recoveryMeasured = (incident) => Boolean(incident.measured);
 
 const seconds = (value) => `${Number(value).toFixed(1)} s`;
 /** A detection or recovery time: hundredths below 10 s (a passive ejection takes milliseconds). */
@@ -47,7 +48,8 @@ function detectedText(incident, ended) {
 function recoveredText(incident, ended) {
   if (!recoveryMeasured(incident)) return "–";
   if (incident.recovered_after_s !== null && incident.recovered_after_s !== undefined) return took(incident.recovered_after_s);
-  if (incident.undone_at_s === null || incident.undone_at_s === undefined) return "still failed";
+  const instant = incident.measured === "refill"; // a one-off event: recovery runs from when it fired
+  if (!instant && (incident.undone_at_s === null || incident.undone_at_s === undefined)) return "still failed";
   return ended ? "did not recover" : "not yet";
 }
 

@@ -118,8 +118,11 @@ def test_owner_runs_breaks_and_stops_while_a_viewer_watches(
     owner.mouse.click(*centre(node_body(owner, "email").bounding_box()), button="right")
     menu = owner.get_by_role("menu")
     expect(menu.get_by_role("menuitem")).to_have_text(
-        ["Kill instance 0", "Restore instance 0", "Stop consumer", "Start consumer", "Add latency…", "Set error rate…"]
-    )
+        [
+            "Kill instance 0", "Restore instance 0", "Stop consumer", "Start consumer",
+            "Add latency…", "Set error rate…", "Noisy neighbour…", "Slow leak…",
+        ]
+    )  # fmt: skip
     menu.get_by_role("menuitem", name="Start consumer").click()
     expect(menu).to_be_hidden()
     wait_for_frame(owner, "!f.nodes.email.stopped && f.nodes.email.rps > 0")

@@ -1,4 +1,4 @@
-"""The built-in templates: all fourteen present, valid, documented and readable on the canvas."""
+"""The built-in templates: all fifteen present, valid, documented and readable on the canvas."""
 
 import json
 import re
@@ -15,6 +15,7 @@ SLUGS = (
     "event-bus-fanout",
     "queue-buffering",
     "queue-vs-bus",
+    "idempotent-consumers",
     "cqrs-reservations",
     "lb-round-robin",
     "lb-least-connections",
@@ -58,7 +59,7 @@ def contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
     return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
 
 
-def test_exactly_the_fourteen_slugs_exist() -> None:
+def test_exactly_the_fifteen_slugs_exist() -> None:
     assert sorted(path.stem for path in SCENARIOS.glob("*.json")) == sorted(SLUGS)
 
 

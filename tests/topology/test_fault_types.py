@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("fault", list(FAULT_TYPES.values()), ids=lambda f: f.name)
 def test_every_fault_ends_or_is_an_ending(fault: FaultType) -> None:
     ends = [fault.undo] if fault.undo else []
-    assert fault.undo or fault.reset or fault.name in RESTORES, f"{fault.name} has no way to end"
+    assert fault.undo or fault.reset or fault.instant or fault.name in RESTORES, f"{fault.name} has no way to end"
+    assert not (fault.instant and (fault.undo or fault.reset)), "an instant fault has nothing to end"
     assert not (fault.undo and fault.reset), "a pair or a setting, not both"
     for undo in ends:
         ending = FAULT_TYPES[undo]

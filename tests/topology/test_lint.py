@@ -289,8 +289,8 @@ EXPECTED = {
 TEMPLATES = sorted(path.stem for path in SCENARIOS.glob("*.json"))
 
 
-def test_there_are_fourteen_templates() -> None:
-    assert len(TEMPLATES) == 14
+def test_there_are_fifteen_templates() -> None:
+    assert len(TEMPLATES) == 15
 
 
 @pytest.mark.parametrize("slug", TEMPLATES)

@@ -117,6 +117,9 @@ def fill(hop: Hop, frame: dict[str, Any]) -> None:
     if filled is None or hop.now - float(filled) > float(hop.node.props["ttl_s"]) * 1000.0:
         entries[frame["op"]] = round(hop.now, 3)
         hop.count(f"node:{hop.node.id}:fills")
+        for flushed in hop.state.get("flushes", [])[-1:]:
+            if frame["op"] in flushed["lost"]:
+                flushed["refilled"].setdefault(frame["op"], round(hop.now, 3))
 
 
 def answer_locally(hop: Hop) -> None:
@@ -298,4 +301,15 @@ def apply_fault(hop: Hop) -> None:
         hop.state.setdefault("cut_edges", []).append(event["edge"])
     elif action == "restore_edge":
         hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
+    elif action == "cache_flush":
+        flush(hop)
     hop.audit("fault", action=action)
+
+
+def flush(hop: Hop) -> None:
+    """Every entry is gone: each operation misses until a miss refills it. The flush is kept
+    with the entries it lost, and each is marked when it is refilled (its recovery)."""
+    lost = sorted(hop.state.get("entries", {}))
+    hop.state["entries"] = {}
+    hop.state.setdefault("flushes", []).append({"at": round(hop.now, 3), "lost": lost, "refilled": {}})
+    hop.count(f"node:{hop.node.id}:flushes")

@@ -53,8 +53,10 @@ def handle(hop: Hop) -> None:
 
 
 def concurrency(hop: Hop) -> int:
+    """Slots per instance: the node's, less what a noisy neighbour took (one is always left)."""
     value = hop.node.props.get("concurrency")
-    return int(value) if value else DEFAULT_CONCURRENCY.get(hop.node.kind, 4)
+    slots = int(value) if value else DEFAULT_CONCURRENCY.get(hop.node.kind, 4)
+    return max(1, slots - int(hop.state.get("stolen_slots", 0)))
 
 
 def instances(hop: Hop) -> dict[str, dict[str, Any]]:
@@ -145,10 +147,20 @@ def admit(hop: Hop, frame: dict[str, Any], name: str, instance: dict[str, Any]) 
 
 def service_time_ms(hop: Hop, instance: dict[str, Any]) -> float:
     latency = {"distribution": "exponential", "sigma": 0.5, **hop.node.props.get("latency", {})}
-    value = sample_ms(hop.rng, latency) + float(hop.state.get("extra_latency_ms", 0))
+    value = sample_ms(hop.rng, latency) + float(hop.state.get("extra_latency_ms", 0)) + leaked_ms(hop, instance)
     if instance.get("warm_at", 0) > hop.now:
         value += instance["warm_at"] - hop.now  # still starting (a function's cold start)
     return value
+
+
+def leaked_ms(hop: Hop, instance: dict[str, Any]) -> float:
+    """A slow leak's toll: its rate times the seconds since the leak began or since the
+    instance last (re)started, whichever is later; a restart clears it."""
+    leak = hop.state.get("leak")
+    if not leak:
+        return 0.0
+    since = max(float(leak["since"]), float(instance.get("started_at", 0.0)))
+    return float(leak["ms_per_s"]) * max(0.0, hop.now - since) / 1000.0
 
 
 def track_work(hop: Hop, change: int) -> None:
@@ -442,7 +454,7 @@ def scale_tick(hop: Hop) -> None:
         for _ in range(target - len(active)):
             name = str(int(hop.state.get("next_instance", len(instances(hop)))))
             hop.state["next_instance"] = int(name) + 1
-            instances(hop)[name] = new_instance(zone=hop.node.zone)
+            instances(hop)[name] = {**new_instance(zone=hop.node.zone), "started_at": round(hop.now, 3)}
             refill(hop, name, instances(hop)[name])
     else:
         for name in sorted(active, key=lambda n: int(n) if n.isdigit() else 0, reverse=True)[: len(active) - target]:
@@ -505,6 +517,7 @@ def restore(hop: Hop, name: str) -> None:
     if instance is None or instance["alive"]:
         return
     instance["alive"] = True
+    instance["started_at"] = round(hop.now, 3)  # a fresh process: a slow leak starts again from nothing
     refill(hop, name, instance)
 
 
@@ -531,6 +544,11 @@ def apply_fault(hop: Hop) -> None:
         hop.state["extra_latency_ms"] = float(event.get("latency_ms", 0))
     elif action == "set_error_rate":
         hop.state["error_rate"] = event.get("error_rate")
+    elif action == "steal_slots":
+        hop.state["stolen_slots"] = int(event.get("slots") or 0)
+    elif action == "slow_leak":
+        rate = float(event.get("leak_ms_per_s") or 0)
+        hop.state["leak"] = {"ms_per_s": rate, "since": round(hop.now, 3)} if rate > 0 else None
     elif action == "cut_edge":
         hop.state.setdefault("cut_edges", []).append(event["edge"])
     elif action == "restore_edge":

@@ -147,7 +147,20 @@ def fault_timings(
         out.update(health_timings(plan, fault, changes))
     elif measured == "backlog":
         out["recovered_after_s"] = backlog_recovery_s(plan, fault, states, depths)
+    elif measured == "refill":
+        out["recovered_after_s"] = refill_recovery_s(fault, states)
     return out
+
+
+def refill_recovery_s(fault: dict[str, Any], states: dict[str, dict[str, Any]]) -> float | None:
+    """How long after a cache was flushed it had refilled every entry it lost (from the flush
+    its node recorded at the fault's time); None if not yet."""
+    fired = fault.get("fired_at_s")
+    flushes = states.get(fault["target"], {}).get("flushes") or []
+    flush = next((f for f in flushes if fired is not None and abs(f["at"] - float(fired) * 1000.0) < 1.0), None)
+    if flush is None or set(flush["refilled"]) != set(flush["lost"]):
+        return None
+    return round(max([*flush["refilled"].values(), flush["at"]]) / 1000.0 - flush["at"] / 1000.0, 3)
 
 
 def backlog_recovery_s(

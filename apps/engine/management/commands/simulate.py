@@ -75,7 +75,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"Requests  created {r['created']}  completed {r['completed']}  failed {r['failed']}  rejected {r['rejected']}"
         f"  timed out {r['timed_out']}  in flight {r['in_flight']}",
         f"Messages  published {m['published']}  delivered {m['delivered']}  dead-lettered {m['dead_lettered']}"
-        f"  pending {m['pending']}  duplicates {m['duplicates']}",
+        f"  pending {m['pending']}  duplicates {m['duplicates']}  handled twice {m.get('duplicates_applied', 0)}",
         f"Lost      {summary['lost']}",
         f"Latency   p50 {lat['p50']} ms  p95 {lat['p95']} ms  p99 {lat['p99']} ms  mean {lat['mean']} ms"
         f"  max {lat['max']} ms",

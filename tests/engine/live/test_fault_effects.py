@@ -1,0 +1,123 @@
+"""The faults that change how a node works, each shown by a short run at speed max: a cache
+flush (every entry lost, refilled by misses), a noisy neighbour (slots taken), a slow leak
+(service time creeping up until a restart), and duplicate delivery (acks lost, messages
+delivered again: idempotent consumers ignore them)."""
+
+from typing import Any
+
+from apps.engine.simulation import prepare, simulate
+from apps.topology.blank import blank_document
+from tests.engine.live.conftest import assert_conserved
+from tests.factories import edge, node
+
+
+def run(
+    nodes: list[dict[str, Any]], edges: list[dict[str, Any]], faults: list[dict[str, Any]], *, duration: float = 6
+) -> dict[str, Any]:
+    document = blank_document(name="Fault")
+    document["nodes"], document["edges"] = nodes, edges
+    prepared = prepare(document, settings=[], faults=[], duration=duration, seed=5, speed="max")
+    prepared["faults"] = faults
+    summary = simulate(prepared)
+    assert_conserved(summary)
+    return summary
+
+
+def cache_run(faults: list[dict[str, Any]]) -> dict[str, Any]:
+    return run(
+        [
+            node("users", "client", 0, 0, rate=60, commands=[], queries=["ViewProduct"], query_ratio=1),
+            node("cache", "cache", 200, 0, hit_ratio=1.0, ttl_s=60, latency={"mean_ms": 1}),
+            node("origin", "service", 400, 0, replicas=1, concurrency=8, latency={"mean_ms": 40}),
+        ],
+        [edge("e1", "users", "cache"), edge("e2", "cache", "origin")],
+        faults,
+    )
+
+
+def test_a_cache_flush_sends_requests_to_the_origin_until_a_miss_refills_it(fleet: Any) -> None:
+    calm = cache_run([])
+    flushed = cache_run([{"at_s": 3, "action": "cache_flush", "target": "cache"}])
+    assert calm["nodes"]["cache"]["cache"]["fills"] == 1
+    assert flushed["nodes"]["cache"]["cache"]["fills"] == 2  # the start, and after the flush
+    assert flushed["nodes"]["origin"]["processed"] > calm["nodes"]["origin"]["processed"]  # the herd
+    (fault,) = flushed["faults"]
+    assert fault["action"] == "cache_flush" and "undone_at_s" not in fault  # instant: nothing to undo
+    assert 0 < fault["recovered_after_s"] < 0.5  # one miss's trip to the origin and back
+
+
+def service_run(faults: list[dict[str, Any]], *, replicas: int = 1) -> dict[str, Any]:
+    return run(
+        [
+            node("users", "client", 0, 0, rate=30, commands=[], queries=["ViewPage"], query_ratio=1, timeout_ms=60_000),
+            node("web", "service", 200, 0, replicas=replicas, concurrency=4, latency={"mean_ms": 100}),
+        ],
+        [edge("e1", "users", "web")],
+        faults,
+    )
+
+
+def test_a_noisy_neighbour_takes_slots_while_it_lasts(fleet: Any) -> None:
+    calm = service_run([])
+    crowded = service_run([{"at_s": 1, "action": "steal_slots", "target": "web", "slots": 3, "duration_s": 3}])
+    assert crowded["nodes"]["web"]["max_queue_depth"] > calm["nodes"]["web"]["max_queue_depth"] + 10
+    assert crowded["latency_ms"]["p95"] > 2 * calm["latency_ms"]["p95"]
+    (fault,) = crowded["faults"]
+    assert fault["undone_at_s"] == 4.0
+
+
+def test_a_slow_leak_grows_until_a_restart_clears_it(fleet: Any) -> None:
+    leak = {"at_s": 0, "action": "slow_leak", "target": "web", "leak_ms_per_s": 15}
+    calm = service_run([])
+    leaking = service_run([leak])
+    restarted = service_run([leak, {"at_s": 3, "action": "kill_instance", "target": "web", "instance": 0,
+                                    "duration_s": 0.1}])  # fmt: skip
+    node_p95 = {name: s["nodes"]["web"]["latency_ms"]["p95"] for name, s in
+                (("calm", calm), ("leaking", leaking), ("restarted", restarted))}  # fmt: skip
+    assert node_p95["leaking"] > node_p95["calm"] + 40, node_p95  # about 15 ms more every second
+    assert node_p95["restarted"] < node_p95["leaking"], node_p95  # the restart started it from nothing
+
+
+def consumer_run(*, idempotent: bool, share: float) -> dict[str, Any]:
+    return run(
+        [
+            node("users", "client", 0, 0, rate=20, commands=["PlaceOrder"], queries=[], query_ratio=0),
+            node(
+                "orders",
+                "service",
+                200,
+                0,
+                concurrency=8,
+                latency={"mean_ms": 10},
+                behaviour="orders",
+                publishes=["OrderPlaced"],
+            ),
+            node("charges", "queue", 400, 0),
+            node(
+                "payments",
+                "service",
+                600,
+                0,
+                concurrency=8,
+                latency={"mean_ms": 10},
+                behaviour="payments",
+                idempotent=idempotent,
+            ),
+        ],
+        [edge("e1", "users", "orders"), edge("e2", "orders", "charges"), edge("e3", "charges", "payments")],
+        [{"at_s": 0, "action": "duplicate_delivery", "target": "charges", "share": share}],
+        duration=4,
+    )
+
+
+def test_lost_acks_deliver_messages_again_and_only_idempotent_consumers_ignore_them(fleet: Any) -> None:
+    naive = consumer_run(idempotent=False, share=1.0)
+    published = naive["messages"]["published"]
+    assert published > 40
+    assert naive["messages"]["duplicates_applied"] == published  # every ack lost once: each handled twice
+    assert naive["nodes"]["payments"]["duplicates"] == {"applied": published, "ignored": 0}
+    assert naive["nodes"]["charges"]["acks_lost"] == published
+    careful = consumer_run(idempotent=True, share=1.0)
+    assert careful["messages"]["duplicates_applied"] == 0
+    assert careful["nodes"]["payments"]["duplicates"] == {"applied": 0, "ignored": careful["messages"]["published"]}
+    assert consumer_run(idempotent=False, share=0.0)["messages"]["duplicates_applied"] == 0
