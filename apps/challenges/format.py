@@ -41,6 +41,7 @@ ORDER = (
     "take-reads-off-the-write-model",
     "one-proxy-one-server",
     "share-the-load-fairly",
+    "weights-cannot-see-a-slowdown",
     "survive-an-instance-loss",
     "three-nines-through-a-zone-loss",
     "fail-fast-with-a-breaker",
