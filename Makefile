@@ -27,6 +27,7 @@ lint: setup lint-js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Every script under static/ parses as the ES module the pages load it as (node --check).
 lint-js:

@@ -310,8 +310,8 @@ def expect(answer: tuple[int, Any], *statuses: int) -> Any:
 def fleet() -> Iterator[None]:
     """A control worker (run drivers) and an engine worker (hops), on this bench's database and
     Redis, stopped on the way out."""
-    from apps.engine.runtime.broker import ENGINE_QUEUE
-    from apps.engine.runtime.fleet import (
+    from apps.runtime.broker import ENGINE_QUEUE
+    from apps.runtime.fleet import (
         CONTROL_QUEUE,
         Fleet,
         consumed_queues,

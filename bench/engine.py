@@ -37,11 +37,11 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from apps.engine.runtime.broker import task_message  # noqa: E402
-from apps.engine.runtime.fleet import Fleet, ensure_fleet, start_worker, wait_for_worker  # noqa: E402
-from apps.engine.runtime.redis import client  # noqa: E402
 from apps.engine.simulation import load_topology, prepare, simulate  # noqa: E402
 from apps.engine.tasks import noop  # noqa: E402
+from apps.runtime.broker import task_message  # noqa: E402
+from apps.runtime.fleet import Fleet, ensure_fleet, start_worker, wait_for_worker  # noqa: E402
+from apps.runtime.redis import client  # noqa: E402
 from apps.topology.blank import blank_document  # noqa: E402
 
 QUEUE = "engine"

@@ -27,9 +27,9 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from apps.engine.runtime.fleet import ensure_fleet  # noqa: E402
 from apps.engine.simulation import load_topology, prepare, simulate  # noqa: E402
 from apps.library.services import ORDER  # noqa: E402
+from apps.runtime.fleet import ensure_fleet  # noqa: E402
 
 FIGURES = ("requests", "messages", "lost", "latency_ms", "availability", "timeline")
 

@@ -123,9 +123,9 @@ def bench_frame(plan: Any, i: int, rate: float) -> dict[str, Any]:
 def publish(run_id: str, rate: float, seconds: float) -> None:
     """The publisher process: frames through RunStream.emit at `rate` a second; prints the
     seqs published as JSON."""
-    from apps.engine.runtime.plan import compile_plan
     from apps.engine.simulation import load_topology
     from apps.engine.stream import RunStream, publisher
+    from apps.runtime.plan import compile_plan
 
     plan = compile_plan(load_topology(TEMPLATE))
     stream = RunStream(run_id, plan, duration_s=600.0)

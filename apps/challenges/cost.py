@@ -15,15 +15,23 @@ more than a small server). A challenge overrides any of them by key (see `design
 | `function_instance` | 0.03 | each instance a function may run at once (`max_instances`) | 512 MB busy for 3,600 s |
 | `queue` | 0.02 | a queue | a small managed broker |
 | `event_bus` | 0.03 | an event bus | a small managed pub/sub or streaming cluster |
+| `stream` | 0.04 | an event log | a small managed partitioned log (a few brokers, shared) |
 | `load_balancer` | 0.025 | a load balancer | a managed L7 balancer's hourly charge plus light traffic |
+| `dns` | 0.005 | a DNS (global traffic manager) | a hosted zone plus health checks and a few million queries a month |
 | `api_gateway` | 0.03 | an API gateway | a managed gateway at a few million requests a day |
 | `cdn` | 0.02 | a CDN | one distribution with light traffic |
 | `cache` | 0.04 | a cache | a small managed in-memory cache node |
 | `database_primary` | 0.10 | a database's primary | a 2 vCPU / 8 GB managed database |
 | `database_replica` | 0.10 | each database replica | a replica is the same size as its primary |
 | `read_model` | 0.05 | a read model | a small store serving the projection |
+| `rate_limiter` | 0.01 | a rate limiter | a small limiting proxy (or a gateway's rate-limit feature) |
+| `object_storage` | 0.02 | object storage | a bucket with tens of GB and light request traffic |
+| `search_instance` | 0.08 | each search index instance | a small managed search node, 2 vCPU / 4 GB |
+| `saga` | 0.03 | a saga orchestrator | a managed workflow service at light traffic, or a small VM |
+| `cdc` | 0.03 | a change-data-capture relay | one small connector task reading the change log |
 
-Clients (the traffic) and zones (placement) cost nothing and get no line.
+Clients and schedulers (the traffic), zones (placement) and external APIs (a third party's
+system, billed by its own plan) cost nothing and get no line.
 
 A fixed design costs the same whatever its traffic. An auto-scaling service is billed, as a
 cloud bills it, for the instances it runs: `design_cost` gives the range, from its
@@ -40,7 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
-from apps.engine.runtime.plan import NodePlan, compile_plan
+from apps.runtime.plan import NodePlan, compile_plan
 
 CURRENCY = "USD"
 UNIT = "hour"
@@ -55,13 +63,20 @@ DEFAULT_PRICES: Mapping[str, float] = MappingProxyType(
         "function_instance": 0.03,
         "queue": 0.02,
         "event_bus": 0.03,
+        "stream": 0.04,
         "load_balancer": 0.025,
+        "dns": 0.005,
         "api_gateway": 0.03,
         "cdn": 0.02,
         "cache": 0.04,
         "database_primary": 0.10,
         "database_replica": 0.10,
         "read_model": 0.05,
+        "rate_limiter": 0.01,
+        "object_storage": 0.02,
+        "search_instance": 0.08,
+        "saga": 0.03,
+        "cdc": 0.03,
     }
 )
 PRICE_KEYS: frozenset[str] = frozenset(DEFAULT_PRICES)
@@ -252,6 +267,11 @@ def _database(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
     return quantity, prices["database_primary"] + replicas * prices["database_replica"]
 
 
+def _search_index(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
+    count = int(props["instances"])
+    return _plural(count, "instance"), count * prices["search_instance"]
+
+
 def _flat(key: str) -> Pricer:
     def price(props: dict[str, Any], prices: Mapping[str, float]) -> Priced:
         return "1 managed component", prices[key]
@@ -272,11 +292,20 @@ PRICERS: Mapping[str, Pricer] = MappingProxyType(
         "database": _database,
         "queue": _flat("queue"),
         "event_bus": _flat("event_bus"),
+        "stream": _flat("stream"),
         "load_balancer": _flat("load_balancer"),
+        "dns": _flat("dns"),
         "api_gateway": _flat("api_gateway"),
         "cdn": _flat("cdn"),
         "cache": _flat("cache"),
         "read_model": _flat("read_model"),
+        "rate_limiter": _flat("rate_limiter"),
+        "object_storage": _flat("object_storage"),
+        "search_index": _search_index,
+        "scheduler": _free,
+        "saga": _flat("saga"),
+        "cdc": _flat("cdc"),
+        "external_api": _free,
     }
 )
 

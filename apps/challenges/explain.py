@@ -10,7 +10,7 @@ The first failing seed's run is the one explained (its summary and stored series
 from typing import Any
 
 from apps.engine.models import Run
-from apps.engine.runtime.plan import compile_plan
+from apps.runtime.plan import compile_plan
 
 COMPUTE = ("service", "function", "database")
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apps.challenges.goals import METRICS, Goal
-from apps.engine.runtime.plan import compile_plan
 from apps.engine.theory import predict
+from apps.runtime.physics.arrivals import base_rate
+from apps.runtime.plan import compile_plan
 
 MAX_FACTOR = 64.0
 BISECTIONS = 3
@@ -34,7 +35,7 @@ DEFAULT_GOALS = (
     Goal(name="at most 1 % unsuccessful", metric="unsuccessful_share", node=None, at_most=0.01, at_least=None),
 )
 
-PASSIVE = ("client", "zone", "queue", "event_bus")  # their latency is not work a request waits on
+PASSIVE = ("client", "zone", "queue", "event_bus", "stream")  # their latency is not work a request waits on
 Summary = dict[str, Any]
 Simulate = Callable[[dict[str, Any]], Summary]
 
@@ -74,19 +75,22 @@ class Limit:
 
 
 def scaled(document: dict[str, Any], factor: float) -> dict[str, Any]:
-    """The document with every client's rate times `factor` (capped at MAX_RATE)."""
+    """The document with every client's rate, and every rate of a client's mix, times `factor`
+    (each capped at MAX_RATE)."""
     out = copy.deepcopy(document)
     for node in out["nodes"]:
         if node["kind"] == "client":
             props = node.setdefault("props", {})
             base = float(props.get("rate", compile_plan(document).nodes[node["id"]].props["rate"]))
             props["rate"] = min(MAX_RATE, round(base * factor, 3))
+            for entry in props.get("mix") or []:
+                entry["rate"] = min(MAX_RATE, round(float(entry["rate"]) * factor, 3))
     return out
 
 
 def total_rate(document: dict[str, Any]) -> float:
     plan = compile_plan(document)
-    return round(sum(float(client.props["rate"]) for client in plan.clients()), 3)
+    return round(sum(base_rate(client.props) for client in plan.clients()), 3)
 
 
 def next_factor(document: dict[str, Any], tried: Sequence[tuple[float, bool]]) -> float | None:

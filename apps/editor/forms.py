@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from apps.editor.mix import MixField
 from apps.topology.kinds.base import Prop, get_path, set_path
 from apps.topology.schema import MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, NAME_PATTERN
 from apps.topology.validation import number_text
@@ -129,6 +130,8 @@ def prop_field(prop: Prop, zones: list[tuple[str, str]] | None) -> forms.Field:
             return NamesField(max_items=prop.max_items, **common)
         case "numbers":
             return NumbersField(prop=prop, **common)
+        case "mix":
+            return MixField(prop=prop, **common)
     return forms.CharField(required=False, max_length=prop.max_length, **common)
 
 

@@ -67,7 +67,8 @@ def _edge_props(from_kind: str, to_kind: str) -> tuple[Prop, ...]:
     keep = {"filter", "network_ms"}
     if role == "call":
         keep |= {"timeout_ms", "retries", "circuit_breaker"}
-    if from_kind == "load_balancer":
+    sender = KINDS.get(from_kind)
+    if sender is not None and sender.edge_weights:
         keep.add("weight")
     return tuple(p for p in EDGE_PROPS if p.path[0] in keep)
 

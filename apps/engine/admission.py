@@ -23,9 +23,9 @@ from typing import Any
 from django.conf import settings
 
 from apps.engine.models import Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.capacity import Capacity, measure
-from apps.engine.runtime.redis import client
+from apps.runtime import keys
+from apps.runtime.capacity import Capacity, measure
+from apps.runtime.redis import client
 from apps.scenarios.models import Scenario
 
 UTILISATION = 0.8  # share of the measured capacity the runs may need together

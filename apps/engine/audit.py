@@ -17,8 +17,8 @@ from typing import Any
 from django.db import transaction
 
 from apps.engine.models import AuditEvent
-from apps.engine.runtime import keys
-from apps.engine.runtime.redis import client
+from apps.runtime import keys
+from apps.runtime.redis import client
 
 CHUNK = 5000
 MAX_STORED = 500_000  # a run's log beyond this is not stored (the summary says so)

@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from apps.engine import admission, audit
 from apps.engine.models import ACTIVE_GRACE_S, DRAIN_TIMEOUT_S, Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.clock import speed_value
-from apps.engine.runtime.driver import Driver, release
-from apps.engine.runtime.redis import client
-from apps.engine.runtime.summary import build_summary
 from apps.engine.signals import run_ended
 from apps.engine.stream import RunStream
+from apps.runtime import keys
+from apps.runtime.clock import speed_value
+from apps.runtime.driver import Driver, release
+from apps.runtime.redis import client
+from apps.runtime.summary import build_summary
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def drive_run(run_id: str) -> None:
         driver = RunDriver(run, stop)
         driver.stream.set_status(Run.Status.RUNNING)
         result = driver.execute()
-        summary = build_summary(run.id, driver.plan, result)
+        summary = build_summary(run.id, driver.plan, result, published=audit.published)
         summary["run"] = {
             "id": run.id, "duration_s": driver.duration_s, "seed": driver.seed, "speed": speed_value(driver.speed),
             "stopped": stop.raised,

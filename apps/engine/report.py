@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apps.engine.models import Run
-from apps.engine.physics.availability import format_downtime_per_year, nines
-from apps.engine.runtime.clock import speed_label
+from apps.runtime.clock import speed_label
+from apps.runtime.physics.availability import format_downtime_per_year, nines
 
 LEDGER = (
     ("completed", "Completed", "ok"),

@@ -7,8 +7,8 @@ import redis
 from django.db.models import QuerySet
 
 from apps.engine.models import AuditEvent, Run
-from apps.engine.runtime.clock import speed_value
 from apps.engine.stream import latest_frame, snapshot_from_run
+from apps.runtime.clock import speed_value
 from apps.scenarios.models import Scenario
 
 RUN_ID_RE = re.compile(r"[a-z0-9]{1,32}")

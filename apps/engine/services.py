@@ -11,12 +11,12 @@ from django.utils import timezone
 from apps.engine import admission
 from apps.engine.control import drive, stop_key
 from apps.engine.models import Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.clock import parse_speed, speed_label, speed_value
-from apps.engine.runtime.demand import events_per_run_second
-from apps.engine.runtime.plan import Plan, compile_plan
-from apps.engine.runtime.redis import client
 from apps.live.groups import run_started_notify
+from apps.runtime import keys
+from apps.runtime.clock import parse_speed, speed_label, speed_value
+from apps.runtime.demand import events_per_run_second
+from apps.runtime.plan import Plan, compile_plan
+from apps.runtime.redis import client
 from apps.scenarios.models import Scenario
 from apps.topology.edges import RUN_PROPS
 from apps.topology.validation import Problem, TopologyError, number_text, validate_document

@@ -9,10 +9,10 @@ from typing import Any
 
 from apps.domain.services import records_delete
 from apps.engine import audit
-from apps.engine.runtime.clock import speed_value
-from apps.engine.runtime.driver import Driver
-from apps.engine.runtime.summary import build_summary
 from apps.library.services import SCENARIOS_DIR
+from apps.runtime.clock import speed_value
+from apps.runtime.driver import Driver
+from apps.runtime.summary import build_summary
 from apps.topology.faults import FAULT_TYPES
 from apps.topology.validation import Problem, TopologyError, parse_and_validate, validate_document
 
@@ -133,7 +133,7 @@ def simulate(
     summary: dict[str, Any] = {}
     try:
         result = driver.execute()
-        summary = build_summary(run, driver.plan, result)
+        summary = build_summary(run, driver.plan, result, published=audit.published)
         if keep_records:
             summary["audit"] = {"stored": audit.persist(run), "limit": audit.MAX_STORED}
     finally:

@@ -42,12 +42,12 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from apps.engine.physics.percentiles import window_histogram
-from apps.engine.runtime import keys
-from apps.engine.runtime.driver import Sample
-from apps.engine.runtime.plan import CONSUMER_KINDS, Plan
-from apps.engine.runtime.redis import client
-from apps.engine.runtime.summary import backlog_recovery_s, health_timings, refill_recovery_s
+from apps.runtime import keys
+from apps.runtime.driver import Sample
+from apps.runtime.physics.percentiles import window_histogram
+from apps.runtime.plan import CONSUMER_KINDS, Plan
+from apps.runtime.redis import client
+from apps.runtime.summary import backlog_recovery_s, health_timings, refill_recovery_s
 from apps.topology.faults import FAULT_TYPES, RESTORES
 
 log = logging.getLogger(__name__)

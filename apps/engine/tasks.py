@@ -1,4 +1,4 @@
-"""The fleet's one hot task: a step of a run, applying its next events (apps/engine/runtime/step.py).
+"""The fleet's one hot task: a step of a run, applying its next events (apps/runtime/step.py).
 
 The run driver task, `engine.drive`, lives in apps/engine/control.py (queue `control`); it
 is imported here so every worker registers it."""
@@ -12,9 +12,9 @@ from celery.signals import worker_ready, worker_shutdown
 from django.db import DatabaseError, close_old_connections
 
 from apps.engine.control import drive
-from apps.engine.runtime.broker import ENGINE_QUEUE
-from apps.engine.runtime.capacity import Announcer
-from apps.engine.runtime.step import run_step
+from apps.runtime.broker import ENGINE_QUEUE
+from apps.runtime.capacity import Announcer
+from apps.runtime.step import run_step
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def step(run: str) -> None:
 __all__ = ["drive", "step"]
 
 
-# --- the fleet's register of engine workers (apps/engine/runtime/capacity.py) --------------
+# --- the fleet's register of engine workers (apps/runtime/capacity.py) --------------
 
 _announcer: Announcer | None = None
 
@@ -78,6 +78,6 @@ def chain_step(remaining: int, queue: str) -> None:
     if remaining > 1:
         chain_step.apply_async((remaining - 1, queue), queue=queue)
     else:
-        from apps.engine.runtime.redis import client
+        from apps.runtime.redis import client
 
         client().incr("bench:chains-done")

@@ -8,12 +8,13 @@ response time and its p95. `compare(predictions, summary)` puts those figures be
 finished run measured. docs/theory.md explains the formulas, the assumptions and how to read
 the comparison.
 
-How the flow is followed (mirroring the engine's nodes, apps/engine/nodes/):
+How the flow is followed (mirroring the engine's nodes, apps/runtime/nodes/):
 
 - a client's rate is its mean over the run (pattern and scheduled traffic spikes included, as
   runtime/demand.py computes it); the peak is followed separately. Its operation mix splits it:
-  `query_ratio` to the queries, the rest to the commands, evenly by name. Each operation takes
-  the client's first edge that carries it.
+  with a `mix`, each operation gets its rate's share of the total (the pattern multiplies every
+  entry alike); otherwise `query_ratio` to the queries, the rest to the commands, evenly by
+  name. Each operation takes the client's first edge that carries it.
 - a service, function, database or read model serves the call, then makes its synchronous
   calls along the edges that carry the operation, one after another, while holding its slot;
   then it publishes its event. Error rates, retries and redeliveries scale the rates.
@@ -21,6 +22,9 @@ How the flow is followed (mirroring the engine's nodes, apps/engine/nodes/):
   weight with the `weighted` strategy, evenly otherwise; a target whose instances it weighs
   unevenly is not predicted); a gateway sends each operation along its first
   matching edge and admits at most its rate limit; a cache or CDN passes its misses on.
+- a DNS sends everything to its first target that carries the operation (`failover`), or
+  splits by the edges' weights (`weighted`); health checks and cached records only matter
+  under faults, which theory does not model.
 - a queue gives each message to one consumer (in proportion to the consumers' capacity); a bus
   gives every event to every subscriber group whose edge carries it.
 - a domain behaviour that publishes conditionally (inventory: StockReserved or OutOfStock
@@ -46,13 +50,13 @@ from statistics import NormalDist
 from typing import Any, Literal
 
 from apps.domain.behaviours import BEHAVIOURS
-from apps.engine.nodes.messaging import BUS_MAX_DELIVERIES
-from apps.engine.nodes.worker import DEFAULT_CONCURRENCY
-from apps.engine.physics.arrivals import rate_at
-from apps.engine.physics.balancing import instance_weight
-from apps.engine.physics.queueing import erlang_c, mmc_mean_wait, queue_growth_per_s
-from apps.engine.runtime.demand import mean_rate, spike_factor
-from apps.engine.runtime.plan import CONSUMER_KINDS, EdgePlan, NodePlan, Plan, compile_plan
+from apps.runtime.demand import mean_rate, spike_factor
+from apps.runtime.nodes.messaging import BUS_MAX_DELIVERIES
+from apps.runtime.nodes.worker import DEFAULT_CONCURRENCY
+from apps.runtime.physics.arrivals import operation_shares, rate_at
+from apps.runtime.physics.balancing import instance_weight
+from apps.runtime.physics.queueing import erlang_c, mmc_mean_wait, queue_growth_per_s
+from apps.runtime.plan import CONSUMER_KINDS, EdgePlan, NodePlan, Plan, compile_plan
 
 Status = Literal["stable", "unstable", "not_predicted", "pass_through"]
 
@@ -160,7 +164,7 @@ class Holding:
 
 
 def own_service(node: NodePlan, *, opkind: str, via: str) -> Holding:
-    """The node's own service time for one piece of work (apps/engine/nodes/worker.py)."""
+    """The node's own service time for one piece of work (apps/runtime/nodes/worker.py)."""
     latency = node.props.get("latency") or {}
     mean = float(latency.get("mean_ms", 0.0))
     distribution = str(latency.get("distribution", "exponential"))
@@ -244,7 +248,7 @@ def capacity_per_ms(node: NodePlan) -> float:
 
 
 def event_name(publishes: list[str], op: str, opkind: str) -> str | None:
-    """The node's own event for a piece of work (as apps/engine/nodes/worker.py chooses it)."""
+    """The node's own event for a piece of work (as apps/runtime/nodes/worker.py chooses it)."""
     if not publishes or opkind == "query":
         return None
     cancelling = "cancel" in op.lower()
@@ -378,6 +382,10 @@ class Flow:
                 line_ca2 = instance_share if node.props["strategy"] in ("round_robin", "weighted") else 1.0
                 self._call(edge.target, op, opkind, rate * node_share, why, depth + 1, line_ca2)
             return
+        if node.kind == "dns":
+            for edge, share in dns_shares(node, op):
+                self._call(edge.target, op, opkind, rate * share, why, depth + 1)
+            return
         onward = rate
         if node.kind == "api_gateway":
             onward *= self.admitted.get(node.id, 1.0)
@@ -438,7 +446,7 @@ class Flow:
             for consumer in consumers:
                 share = capacity_per_ms(consumer) / capacity if capacity > 0 else 1.0 / len(consumers)
                 self._deliver(consumer, event, rate * share, int(node.props["max_deliveries"]), why, depth + 1)
-        elif node.kind == "event_bus":
+        elif node.kind in ("event_bus", "stream"):  # a log's groups each read every event too
             for edge in node.out:
                 if (
                     edge.role == "deliver"
@@ -471,6 +479,8 @@ class Flow:
         elif node.kind == "load_balancer":
             shares = balancer_shares(self.plan, node)
             value = sum(share * self.success(e.target, op, opkind, depth + 1) for e, share, _ in shares)
+        elif node.kind == "dns":
+            value = sum(share * self.success(e.target, op, opkind, depth + 1) for e, share in dns_shares(node, op))
         elif node.kind in ("api_gateway", "cache", "cdn"):
             calls = [edge for edge in node.calls() if edge.carries(op)]
             publish = [edge for edge in node.publishes_to() if edge.carries(op)]
@@ -486,17 +496,9 @@ class Flow:
 
 
 def operation_mix(props: Mapping[str, Any]) -> list[tuple[str, str, float]]:
-    """(operation, command|query, share of the client's requests), as arrivals.pick_operation draws."""
-    commands = [str(name) for name in props.get("commands") or []]
-    queries = [str(name) for name in props.get("queries") or []]
-    ratio = float(props.get("query_ratio", 0.0))
-    if not queries:
-        ratio = 0.0
-    elif not commands:
-        ratio = 1.0
-    mix = [(name, "command", (1.0 - ratio) / len(commands)) for name in commands] if commands else []
-    mix += [(name, "query", ratio / len(queries)) for name in queries] if queries else []
-    return mix
+    """(operation, command|query, share of the client's requests): a mix's rates over their
+    total, or as arrivals.pick_operation draws (arrivals.operation_shares)."""
+    return [(op, kind, share) for op, kind, share in operation_shares(props)]
 
 
 def is_cacheable(node: NodePlan, opkind: str) -> bool:
@@ -545,6 +547,21 @@ def balancer_shares(plan: Plan, node: NodePlan) -> list[tuple[EdgePlan, float, f
         (e, weights[e.id] * mass[e.id] / total, weights[e.id] * mass[e.id] / max(counts[e.id], 1) / total)
         for e in edges
     ]
+
+
+def dns_shares(node: NodePlan, op: str) -> list[tuple[EdgePlan, float]]:
+    """(edge, share of the DNS's calls) with every target healthy: the first edge that carries
+    the operation (failover), or those edges by weight (weighted; all weights 0: evenly)."""
+    edges = [edge for edge in node.calls() if edge.carries(op)]
+    if not edges:
+        return []
+    if node.props["policy"] != "weighted":
+        return [(edges[0], 1.0)]
+    weights = [max(0.0, float(edge.props["weight"])) for edge in edges]
+    total = sum(weights)
+    if total <= 0:
+        return [(edge, 1.0 / len(edges)) for edge in edges]
+    return [(edge, weight / total) for edge, weight in zip(edges, weights, strict=True) if weight > 0]
 
 
 def client_rates(plan: Plan) -> tuple[dict[str, float], dict[str, float]]:
@@ -754,6 +771,15 @@ class Theory:
                 network = Moments(2.0 * self.plan.network_ms(node.id, edge.target), 0.0)
                 parts.append((share, network + self.response(edge.target, op, opkind)))
             return mixture(parts)
+        if node.kind == "dns" and dns_shares(node, op):
+            return mixture(
+                (
+                    share,
+                    Moments(2.0 * self.plan.network_ms(node.id, edge.target), 0.0)
+                    + self.response(edge.target, op, opkind),
+                )
+                for edge, share in dns_shares(node, op)
+            )
         hit = float(node.props["hit_ratio"]) if node.kind in ("cache", "cdn") and is_cacheable(node, opkind) else 0.0
         local = Moments(float((node.props.get("latency") or {}).get("mean_ms", 0.0)), 0.0)
         calls = [edge for edge in node.calls() if edge.carries(op)]

@@ -8,7 +8,7 @@ import logging
 
 import redis
 
-from apps.engine.runtime.redis import client
+from apps.runtime.redis import client
 
 COUNTERS = "pg:ops:counters"
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from apps.engine.runtime.broker import ENGINE_QUEUE
-from apps.engine.runtime.fleet import CONTROL_QUEUE
-from apps.engine.runtime.redis import client
+from apps.runtime.broker import ENGINE_QUEUE
+from apps.runtime.fleet import CONTROL_QUEUE
+from apps.runtime.redis import client
 from playground.celery import app
 
 log = logging.getLogger(__name__)

@@ -13,13 +13,13 @@ from django.conf import settings
 from django.db.models import Count
 
 from apps.engine.models import Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.broker import ENGINE_QUEUE
-from apps.engine.runtime.capacity import WORK, measure
-from apps.engine.runtime.redis import client
 from apps.ops import counters
 from apps.ops.asgi import viewers
 from apps.ops.quotas import ACTIONS
+from apps.runtime import keys
+from apps.runtime.broker import ENGINE_QUEUE
+from apps.runtime.capacity import WORK, measure
+from apps.runtime.redis import client
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PRIORITY_SEPARATOR = "\x06\x16"  # kombu's Redis transport: one list per priority step

@@ -18,10 +18,10 @@ from typing import Any
 import redis
 from django.conf import settings
 
-from apps.engine.runtime.redis import client as redis_client
 from apps.ops import counters
 from apps.ops.clients import Client
 from apps.ops.rates import Rate, parse_rate
+from apps.runtime.redis import client as redis_client
 
 log = logging.getLogger(__name__)
 

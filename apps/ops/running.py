@@ -9,10 +9,10 @@ import redis
 from django.conf import settings
 
 from apps.engine.models import Run
-from apps.engine.runtime.redis import client as redis_client
 from apps.ops.clients import Client
 from apps.ops.quotas import Refusal
 from apps.ops.rates import Rate
+from apps.runtime.redis import client as redis_client
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import connections
 
-from apps.engine.runtime.fleet import CONTROL_QUEUE
-from apps.engine.runtime.redis import client
+from apps.runtime.fleet import CONTROL_QUEUE
+from apps.runtime.redis import client
 
 log = logging.getLogger(__name__)
 CLAIM = "pg:ops:prune-claim"

@@ -3,7 +3,16 @@
 from functools import cache
 from typing import Any
 
-from apps.topology.kinds import KINDS
+from apps.topology.kinds import KINDS, NodeKind
+
+
+def _runtime(kind: NodeKind) -> dict[str, Any] | None:
+    """The run-time traits the live view reads (None: drawn only, like a zone). `source`: it
+    sends traffic and serves none (a client, a scheduler), as nothing can call it."""
+    if kind.runtime is None:
+        return None
+    runtime = kind.runtime
+    return {"handler": runtime.handler, "badge": runtime.badge, "mailbox": runtime.mailbox, "source": not kind.receives}
 
 
 @cache
@@ -21,6 +30,7 @@ def kind_catalogue() -> list[dict[str, Any]]:
             "receives": kind.receives,
             "sends": kind.sends,
             "defaults": kind.defaults(),
+            "runtime": _runtime(kind),
         }
         for kind in KINDS.values()
     ]

@@ -17,7 +17,7 @@ EDGE_PROPS: tuple[Prop, ...] = (
         unit="ms",
         help="One way, each crossing; empty: 0.5 ms within a zone, 1 ms across zones",
     ),
-    Prop("weight", "number", 1, "Weight", minimum=0, maximum=1000, help="Share for a weighted load balancer"),
+    Prop("weight", "number", 1, "Weight", minimum=0, maximum=1000, help="Share for a weighted load balancer or DNS"),
     Prop("filter", "names", [], "Only", help="Operations or event names this edge carries (empty: all)"),
     Prop("circuit_breaker.enabled", "boolean", False, "Circuit breaker"),
     Prop(

@@ -9,6 +9,12 @@ a training session's playbook does the same live.
 
 A third kind, *instant*, is a one-off event with nothing to end (a cache flush).
 
+A fault aimed at a zone reaches the nodes placed in it; `reach` widens that: "region" (every
+zone of the target zone's region, and their nodes) or "network" (every node of the run is
+told, and each decides what the fault means for it: a partition cuts traffic across the
+zone's border wherever it starts). `acts_as` names the action those nodes apply when it is
+another's: at each node a region outage is a zone outage.
+
 `measured` says what a run measures about it, in the summary and the live incidents:
 "health" (the load balancers' health checks detect it, and see it recover), "backlog"
 (recovered when the backlog it caused has drained), "refill" (recovered when the cache has
@@ -22,6 +28,7 @@ from typing import Any, Literal
 
 TargetType = Literal["node", "edge"]
 Measured = Literal["health", "backlog", "refill", ""]
+Reach = Literal["", "region", "network"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class FaultType:
     reset: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # a setting's ending
     measured: Measured = ""
     instant: bool = False  # a one-off event: nothing to end
+    reach: Reach = ""  # a zone fault's reach: its own nodes (""), its region's, or every node
+    acts_as: str = ""  # the action its nodes apply, when another's (a region outage: a zone outage at each)
 
     @property
     def ends_itself(self) -> bool:
@@ -57,7 +66,13 @@ def _reset(**values: Any) -> Mapping[str, Any]:
     return MappingProxyType(values)
 
 
-_INSTANCE_KINDS = ("service", "function", "database", "cache", "load_balancer", "api_gateway", "cdn")
+_INSTANCE_KINDS = (
+    "service", "function", "database", "cache", "load_balancer", "api_gateway", "cdn", "rate_limiter",
+    "object_storage", "search_index",
+)  # fmt: skip
+# A third-party API goes down, slows and fails too; a CDC relay can only be down (and restored).
+_SLOWING_KINDS = (*_INSTANCE_KINDS, "external_api")
+_KILLABLE_KINDS = (*_SLOWING_KINDS, "cdc")
 
 FAULT_TYPES: dict[str, FaultType] = {
     fault.name: fault
@@ -66,7 +81,7 @@ FAULT_TYPES: dict[str, FaultType] = {
             "kill_instance",
             "Kill instance",
             "node",
-            _INSTANCE_KINDS,
+            _KILLABLE_KINDS,
             "instance",
             0,
             100,
@@ -74,7 +89,7 @@ FAULT_TYPES: dict[str, FaultType] = {
             undo="restore_instance",
             measured="health",
         ),
-        FaultType("restore_instance", "Restore instance", "node", _INSTANCE_KINDS, "instance", 0, 100),
+        FaultType("restore_instance", "Restore instance", "node", _KILLABLE_KINDS, "instance", 0, 100),
         FaultType(
             "kill_zone",
             "Zone outage",
@@ -89,19 +104,19 @@ FAULT_TYPES: dict[str, FaultType] = {
             "stop_consumer",
             "Stop consumer",
             "node",
-            ("service", "function", "read_model"),
+            ("service", "function", "read_model", "search_index"),
             undo="start_consumer",
             measured="backlog",
         ),
-        FaultType("start_consumer", "Start consumer", "node", ("service", "function", "read_model")),
+        FaultType("start_consumer", "Start consumer", "node", ("service", "function", "read_model", "search_index")),
         FaultType(
-            "add_latency", "Add latency", "node", _INSTANCE_KINDS, "latency_ms", 0, 120_000, reset=_reset(latency_ms=0)
+            "add_latency", "Add latency", "node", _SLOWING_KINDS, "latency_ms", 0, 120_000, reset=_reset(latency_ms=0)
         ),
         FaultType(
             "set_error_rate",
             "Set error rate",
             "node",
-            _INSTANCE_KINDS,
+            _SLOWING_KINDS,
             "error_rate",
             0,
             1,
@@ -149,9 +164,106 @@ FAULT_TYPES: dict[str, FaultType] = {
             measured="refill",
             instant=True,
         ),
+        FaultType(
+            "rewind",
+            "Rewind the log",
+            "node",
+            ("stream",),
+            "seconds",
+            0,
+            3600,
+            "Every consumer group reads again from the first message published in the last N seconds (still retained)",
+            instant=True,
+        ),
         FaultType("cut_edge", "Cut edge", "edge", undo="restore_edge"),
         FaultType("restore_edge", "Restore edge", "edge"),
         FaultType("traffic_spike", "Traffic spike", "node", ("client",), "factor", 1, 50, reset=_reset(factor=1)),
+        # Network and broker faults (apps/runtime/nodes/network.py, messaging.py, errors.py).
+        FaultType(
+            "edge_latency",
+            "Slow link",
+            "edge",
+            param="delay_ms",
+            param_minimum=0,
+            param_maximum=60_000,
+            summary="Every call over the edge, and its reply, takes this much longer on top of the network latency",
+            reset=_reset(delay_ms=0),
+        ),
+        FaultType(
+            "packet_loss",
+            "Packet loss",
+            "edge",
+            param="loss",
+            param_minimum=0,
+            param_maximum=1,
+            summary="This share of the calls over the edge never arrive: the caller times out, and retries if it may",
+            reset=_reset(loss=0),
+        ),
+        FaultType(
+            "reorder",
+            "Reorder deliveries",
+            "node",
+            ("queue", "event_bus"),
+            "window_ms",
+            0,
+            10_000,
+            "Each delivery is held back a random 0 to this many ms, so later messages overtake earlier ones",
+            reset=_reset(window_ms=0),
+        ),
+        FaultType(
+            "broker_outage",
+            "Broker outage",
+            "node",
+            ("queue", "event_bus"),
+            summary="The broker is down: publishes fail and nothing is delivered; what it stored is delivered after",
+            undo="restore_broker",
+            measured="backlog",
+        ),
+        FaultType("restore_broker", "Restore broker", "node", ("queue", "event_bus")),
+        FaultType(
+            "error_burst",
+            "Error bursts",
+            "node",
+            _INSTANCE_KINDS,
+            "error_rate",
+            0,
+            1,
+            "Storms of errors: 2 s at this error rate, then 3 s calm, over and over",
+            reset=_reset(error_rate=None),
+        ),
+        FaultType(
+            "partition_zone",
+            "Partition zone",
+            "node",
+            ("zone",),
+            summary="The zone is cut off: its instances live on, but traffic across its border is lost",
+            undo="heal_partition",
+            measured="health",
+            reach="network",
+        ),
+        FaultType("heal_partition", "Heal partition", "node", ("zone",), reach="network"),
+        FaultType(
+            "kill_region",
+            "Region outage",
+            "node",
+            ("zone",),
+            summary="Every zone of the zone's region fails (without a region: the zone alone)",
+            undo="restore_region",
+            measured="health",
+            reach="region",
+            acts_as="kill_zone",
+        ),
+        FaultType("restore_region", "Restore region", "node", ("zone",), reach="region", acts_as="restore_zone"),
+        FaultType(
+            "disk_full",
+            "Disk full",
+            "node",
+            ("database",),
+            summary="The database's disk is full: writes fail, reads keep working",
+            undo="free_disk",
+            measured="",
+        ),
+        FaultType("free_disk", "Free disk", "node", ("database",)),
     )
 }
 # The endings of pairs, and what each ends: restore_instance -> kill_instance, …

@@ -304,11 +304,16 @@ def sync_call_cycle(design: Design) -> Iterator[Finding]:
 
 @rule("read-heavy-without-read-model", lesson="cqrs-reservations")
 def read_heavy_without_read_model(design: Design) -> Iterator[Finding]:
-    """A client sending mostly queries (query share above 0.5) whose queries reach a database
-    through synchronous calls with no cache, CDN or read model in between."""
+    """A client sending mostly queries (query share above 0.5, or over half its mix's rate) whose
+    queries reach a database through synchronous calls with no cache, CDN or read model in between."""
     for client in design.clients():
         share = float(design.prop(client, "query_ratio"))
         queries = design.prop(client, "queries") or []
+        mix = design.prop(client, "mix") or []
+        if mix:
+            total = sum(float(entry["rate"]) for entry in mix)
+            queries = [entry["operation"] for entry in mix if entry["kind"] == "query"]
+            share = sum(float(e["rate"]) for e in mix if e["kind"] == "query") / total if total > 0 else 0.0
         if share <= READ_HEAVY_SHARE or not queries:
             continue
         reached: set[str] = set()

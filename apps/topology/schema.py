@@ -11,7 +11,7 @@ from typing import Any
 from apps.topology.edges import EDGE_PROPS, RUN_PROPS
 from apps.topology.faults import FAULT_TYPES
 from apps.topology.kinds import KINDS
-from apps.topology.kinds.base import Prop
+from apps.topology.kinds.base import MIX_KINDS, Prop
 from apps.topology.playbooks import (
     MAX_CHOICES,
     MAX_PLAYBOOK_NAME,
@@ -56,6 +56,22 @@ def _number_schema(prop: Prop) -> dict[str, Any]:
     return schema
 
 
+def _mix_schema(prop: Prop) -> dict[str, Any]:
+    """A client's operation mix: at most `max_items` entries {operation, kind, rate}."""
+    rate = _number_schema(Prop(prop.name, "number", 0, prop.label, minimum=prop.minimum, maximum=prop.maximum))
+    entry = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["operation", "kind", "rate"],
+        "properties": {
+            "operation": {"type": "string", "pattern": NAME_PATTERN},
+            "kind": {"enum": list(MIX_KINDS)},
+            "rate": rate,
+        },
+    }
+    return {"type": "array", "maxItems": prop.max_items, "items": entry}
+
+
 def prop_schema(prop: Prop) -> dict[str, Any]:
     schema: dict[str, Any]
     if prop.type in ("integer", "number"):
@@ -77,6 +93,8 @@ def prop_schema(prop: Prop) -> dict[str, Any]:
         }
     elif prop.type == "numbers":
         schema = {"type": "array", "maxItems": prop.max_items, "items": _number_schema(prop)}
+    elif prop.type == "mix":
+        schema = _mix_schema(prop)
     else:
         schema = {"type": "string", "maxLength": prop.max_length}
     schema["description"] = (

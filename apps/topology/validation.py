@@ -14,6 +14,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from apps.topology.faults import FAULT_TYPES
+from apps.topology.flow_rules import check_flow_rules
+from apps.topology.kind_rules import check_kind_rules
 from apps.topology.kinds import KINDS
 from apps.topology.playbooks import check_playbooks
 from apps.topology.schema import build_schema
@@ -317,6 +319,8 @@ class _SemanticCheck:
         self.check_faults()
         self.check_playbooks()
         self.check_names()
+        check_kind_rules(self)
+        check_flow_rules(self)
         return self.problems
 
     def check_ids(self) -> None:
@@ -358,13 +362,26 @@ class _SemanticCheck:
                 message = "instance weights act only behind a load balancer with the weighted strategy"
                 self.warn(f"{base}.instance_weights", message, node["id"])
             if node["kind"] == "client":
-                queries = props.get("queries", [])
-                commands = props.get("commands", ["PlaceOrder"])
-                ratio = props.get("query_ratio", 0.0)
-                if ratio > 0 and not queries:
-                    self.error(f"{base}.queries", "query share is above 0 but no query names are given", node["id"])
-                if ratio < 1 and not commands:
-                    self.error(f"{base}.commands", "query share is below 1 but no command names are given", node["id"])
+                self.check_client(base, node["id"], props)
+
+    def check_client(self, base: str, node_id: str, props: dict[str, Any]) -> None:
+        """A mix names each operation once and replaces the commands, queries and query share."""
+        mix = props.get("mix") or []
+        if mix:
+            seen: dict[str, int] = {}
+            for index, entry in enumerate(mix):
+                if entry["operation"] in seen:
+                    message = f"{entry['operation']!r} is already in the mix (at mix[{seen[entry['operation']]}])"
+                    self.error(f"{base}.mix[{index}].operation", message, node_id)
+                seen.setdefault(entry["operation"], index)
+            return
+        queries = props.get("queries", [])
+        commands = props.get("commands", ["PlaceOrder"])
+        ratio = props.get("query_ratio", 0.0)
+        if ratio > 0 and not queries:
+            self.error(f"{base}.queries", "query share is above 0 but no query names are given", node_id)
+        if ratio < 1 and not commands:
+            self.error(f"{base}.commands", "query share is below 1 but no command names are given", node_id)
 
     def behind_weighted_balancer(self, node_id: str) -> bool:
         """Whether a load balancer with the weighted strategy has an edge to the node."""
@@ -507,6 +524,8 @@ class _SemanticCheck:
             count = props.get("replicas", 1) + props.get("standby", 0)
             if node["kind"] == "database":
                 count = 1 + props.get("replicas", 1)
+            elif node["kind"] == "search_index":
+                count = props.get("instances", 1)
             if fault["instance"] >= count:
                 self.error(f"{base}.instance", f"{target_id!r} has instances 0 to {count - 1}", target_id)
         if node is not None and fault["action"] in ("stop_consumer", "start_consumer"):
@@ -534,11 +553,12 @@ class _SemanticCheck:
                     self.warn(f"$.edges[{index}].props.filter", f"the bus carries no {unknown[0]!r}", edge["id"])
         for index, node in enumerate(self.nodes):
             if node["kind"] == "read_model":
+                channels = ("event_bus", "queue", "stream")
                 fed = any(
-                    e["to"] == node["id"] and self.node_by_id.get(e["from"], {}).get("kind") in ("event_bus", "queue")
+                    e["to"] == node["id"] and self.node_by_id.get(e["from"], {}).get("kind") in channels
                     for e in self.edges
                 )
                 if not fed:
                     self.warn(
-                        f"$.nodes[{index}]", "a read model needs events: connect a bus or queue to it", node["id"]
+                        f"$.nodes[{index}]", "a read model needs events: connect a bus, queue or log to it", node["id"]
                     )

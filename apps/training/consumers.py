@@ -19,8 +19,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
-from apps.engine.runtime.redis import client
 from apps.live.socket_rules import CLOSE_NOT_FOUND, NOT_READ, LeavesOnClose, QuickDispatch, ReadsJson
+from apps.runtime.redis import client
 from apps.training.fanout import RELAY_TYPE, Mailbox, session_fanout, session_group
 from apps.training.models import Session
 from apps.training.ownership import INSTRUCTOR_KEY, PARTICIPANT_KEY, participant_by_token, remembered

@@ -11,6 +11,9 @@ const PARAM_LABELS = {
   latency_ms: "Added latency (ms)",
   error_rate: "Error rate (0–1)",
   factor: "Traffic × factor",
+  delay_ms: "Added delay each way (ms)",
+  loss: "Share of calls lost (0–1)",
+  window_ms: "Hold-back window (ms)",
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 
 import { createRollingChart } from "./rolling-chart.js";
+import { isTrafficSource, showsWaiting } from "./kind-traits.js";
 
 const WINDOW_POINTS = 300; // ~60 s at 5 frames a second
 const MAX_NODE_SERIES = 6;
@@ -90,9 +91,9 @@ export function createChartsTab({ element, options }) {
       },
       { failed: "failed", rejected: "rejected", timed_out: "timed out" },
     );
-    const [depths, depthNames] = nodeValues(frame, "depths", (node) => node.kind === "queue" || node.kind === "event_bus" || (node.depth ?? 0) > 0);
+    const [depths, depthNames] = nodeValues(frame, "depths", (node) => showsWaiting(node.kind) || (node.depth ?? 0) > 0);
     charts.depths.push(t, depths, depthNames);
-    const [replicas, replicaNames] = nodeValues(frame, "replicas", (node) => typeof node.replicas === "number" && node.kind !== "client");
+    const [replicas, replicaNames] = nodeValues(frame, "replicas", (node) => typeof node.replicas === "number" && !isTrafficSource(node.kind));
     charts.replicas.push(t, replicas, replicaNames);
     const clock = frame.clock || {};
     const ceiling = typeof clock.speed === "string" && clock.speed !== "max" ? parseFloat(clock.speed) : null;

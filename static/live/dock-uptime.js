@@ -15,6 +15,7 @@
 
 import { allDown } from "./live-canvas.js";
 import { downtimePerYear, formatPercent, nines } from "./format.js";
+import { isTrafficSource } from "./kind-traits.js";
 
 // What the run measures about each fault comes with it (`measured`, declared per fault type
 // in apps/topology/faults.py): "health" detection and recovery, "backlog" or "refill"
@@ -192,7 +193,7 @@ export function createUptimeTab({ element, options }) {
     const finished = ["completed", "failed", "rejected", "timed_out"].reduce((sum, name) => sum + (requests[name] || 0), 0);
     fill(rowFor("__e2e__", "End to end"), finished ? (requests.completed || 0) / finished : null, null);
     for (const [id, node] of Object.entries(frame.nodes || {})) {
-      if (node.kind === "client") continue;
+      if (isTrafficSource(node.kind)) continue;
       const processed = node.processed || 0;
       const availability = processed ? Math.max(0, processed - (node.errors || 0)) / processed : null;
       const share = upTime.get(id) || { up: 0, total: 0 };

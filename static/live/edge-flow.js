@@ -10,13 +10,13 @@
  */
 
 import { svg } from "./svg.js";
+import { isChannel } from "./kind-traits.js";
 
 const MAX_DOTS = 5;
 const DOTS_PER_RATE = 6; // requests/s per dot
 const TRIP_S = 1.6; // seconds for a dot to cross an edge
 const MIN_GAP_PX = 28; // a short edge shows fewer dots, never a dotted line
 const MIN_STEP_MS = 30; // ~30 moves a second: smooth enough, half the work of every frame
-const CHANNEL_KINDS = new Set(["queue", "event_bus"]);
 
 /** The rate (per second) an edge carries in this frame. */
 export function edgeRate(edge, frame) {
@@ -25,7 +25,7 @@ export function edgeRate(edge, frame) {
   const source = edge.getSourceCell();
   const target = edge.getTargetCell();
   if (!source || !target) return 0;
-  const far = CHANNEL_KINDS.has(target.getData()?.kind) ? source : target;
+  const far = isChannel(target.getData()?.kind) ? source : target;
   const node = frame.nodes?.[far.id];
   if (!node || node.stopped || node.down) return 0;
   return node.rps || 0;

@@ -27,6 +27,12 @@ export function defaultParam(fault) {
       return 0.5;
     case "factor":
       return 3;
+    case "delay_ms":
+      return 200;
+    case "loss":
+      return 0.3;
+    case "window_ms":
+      return 500;
     default:
       return null;
   }

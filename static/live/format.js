@@ -1,6 +1,6 @@
 /**
  * Number formatting for the live view: rates, milliseconds, counts, and availability told
- * in nines with the downtime per year it allows (as apps/engine/physics/availability.py).
+ * in nines with the downtime per year it allows (as apps/runtime/physics/availability.py).
  */
 
 /** "12.3", "1.2k", "0" */

@@ -27,9 +27,9 @@ import { emit } from "../editor/events.js";
 import { minTextPx, nodeLook, textScale } from "../editor/semantic-zoom.js";
 import { formatCount, formatMs } from "./format.js";
 import { setAttrs, setText, svg } from "./svg.js";
+import { showsWaiting } from "./kind-traits.js";
 
 const MAX_DOTS = 10; // health dots shown per node (then "+n")
-const QUEUE_KINDS = new Set(["queue", "event_bus"]);
 const BADGE_HEIGHT = 30;
 const COMPACT_HEIGHT = 15;
 const BADGE_PX = 11; // the badge's text size at 100 % (live.css)
@@ -178,7 +178,7 @@ export function createLiveCanvas({ options }) {
     const errors = nodeFrame.errors_per_s ? `${formatCount(nodeFrame.errors_per_s)} err/s` : `${formatCount(nodeFrame.errors ?? 0)} err`;
     if (compact) {
       const rps = nodeFrame.rps ?? 0;
-      const second = QUEUE_KINDS.has(kind) ? `${formatCount(nodeFrame.depth ?? 0)} waiting` : formatMs(nodeFrame.p95);
+      const second = showsWaiting(kind) ? `${formatCount(nodeFrame.depth ?? 0)} waiting` : formatMs(nodeFrame.p95);
       const figures = `${formatCount(rps >= 0.95 ? Math.round(rps) : rps)}/s · ${second}`; // whole rates: narrower
       const main = state === "down" ? "down" : state === "stopped" ? "consumer stopped" : state === "errors" ? `${figures} · ${errors}` : figures;
       return { state, main, sub: "" };
@@ -231,7 +231,7 @@ export function createLiveCanvas({ options }) {
 
   function drawPressure(parts, box, nodeFrame, kind) {
     const depth = nodeFrame.depth ?? 0;
-    const show = QUEUE_KINDS.has(kind) || depth > 0 || parts.bar.dataset.shown === "true";
+    const show = showsWaiting(kind) || depth > 0 || parts.bar.dataset.shown === "true";
     parts.bar.dataset.shown = String(show);
     setAttrs(parts.bar, { display: show ? "inline" : "none", class: `live-pressure live-pressure-${depthLevel(depth)}` });
     if (!show) return;
@@ -244,7 +244,7 @@ export function createLiveCanvas({ options }) {
     const right = box.x + width;
     const top = y + height + 1;
     // A compact queue badge tells the waiting line itself.
-    const told = scales.compact && QUEUE_KINDS.has(kind);
+    const told = scales.compact && showsWaiting(kind);
     setAttrs(parts.depthText, { x: right, y: top + 10, transform: scaleAround(scales.depth, right, top), display: told ? "none" : "inline" });
   }
 

@@ -8,9 +8,9 @@ from types import ModuleType
 
 import pytest
 
-from apps.engine.runtime.plan import compile_plan
 from apps.engine.simulation import load_topology
 from apps.engine.stream import series_point
+from apps.runtime.plan import compile_plan
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "viewers.py"
 

@@ -89,7 +89,9 @@ def drag_from_palette(page: Page, kind: str, x: float, y: float) -> None:
     """Drag a kind from the palette and drop it at (x, y) inside the canvas."""
     canvas = page.locator("#canvas").bounding_box()
     assert canvas is not None
-    page.mouse.move(*centre(page.locator(f'#palette [data-kind="{kind}"]').bounding_box()))
+    item = page.locator(f'#palette [data-kind="{kind}"]')
+    item.scroll_into_view_if_needed()  # the palette scrolls when its kinds outgrow the window
+    page.mouse.move(*centre(item.bounding_box()))
     page.mouse.down()
     page.mouse.move(canvas["x"] + x, canvas["y"] + y, steps=10)
     page.mouse.up()

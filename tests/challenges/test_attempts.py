@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from apps.challenges.format import catalogue, solution
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
+from apps.runtime.fleet import Fleet, ensure_fleet
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
 

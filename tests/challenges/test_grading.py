@@ -8,7 +8,7 @@ import pytest
 
 from apps.challenges.checking import check_design
 from apps.challenges.format import catalogue, solution
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
+from apps.runtime.fleet import Fleet, ensure_fleet
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

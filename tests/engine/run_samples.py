@@ -1,5 +1,5 @@
 """A finished run as the engine stores it, built by hand: the document it ran, its summary
-(apps/engine/runtime/summary.py) and its series (apps/engine/stream.py `series_point`).
+(apps/runtime/summary.py) and its series (apps/engine/stream.py `series_point`).
 
 Shared by the report's page tests and its browser test, which stores it in the live server's
 database.

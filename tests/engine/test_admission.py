@@ -10,9 +10,9 @@ import pytest
 
 from apps.engine import admission
 from apps.engine.models import Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.capacity import Capacity
-from apps.engine.runtime.redis import client
+from apps.runtime import keys
+from apps.runtime.capacity import Capacity
+from apps.runtime.redis import client
 from tests.conftest import Api
 from tests.engine.test_runs_api import create, start, tiny
 

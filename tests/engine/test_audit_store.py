@@ -12,8 +12,8 @@ from django.db import DatabaseError
 from apps.engine import audit
 from apps.engine.control import store_audit
 from apps.engine.models import AuditEvent, Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.redis import client
+from apps.runtime import keys
+from apps.runtime.redis import client
 from tests.live.test_run_socket import idle_run
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]

@@ -1,6 +1,6 @@
 """The hand-built task message of the lean publish path is the one Celery itself sends.
 
-apps/engine/runtime/broker.py writes `engine.step` messages straight into Redis inside a
+apps/runtime/broker.py writes `engine.step` messages straight into Redis inside a
 step's commit. If a Celery or kombu upgrade changed the envelope, workers would reject or
 misread every hop of every run: this pins the hand-built message to what `apply_async` of the
 real task produces for the same arguments, captured at the transport (kombu's virtual channel,
@@ -16,8 +16,8 @@ from unittest import mock
 
 from kombu.transport import memory
 
-from apps.engine.runtime import broker
 from apps.engine.tasks import step
+from apps.runtime import broker
 from playground.celery import app
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from apps.engine.nodes.database import (
+from apps.runtime.nodes.database import (
     alive_replicas,
     exposure_ms,
     is_write,

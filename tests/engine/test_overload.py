@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from apps.engine.models import Run
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
 from apps.engine.selectors import run_live
 from apps.engine.services import run_start, run_stop
 from apps.engine.simulation import load_topology
+from apps.runtime.fleet import Fleet, ensure_fleet
 from apps.scenarios.services import scenario_create
 from tests.engine.live.test_cut import backlog_document
 from tests.engine.test_runs_api import tiny

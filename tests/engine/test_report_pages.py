@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.engine.models import Run
-from apps.engine.physics.availability import format_downtime_per_year
+from apps.runtime.physics.availability import format_downtime_per_year
 from apps.scenarios.models import Scenario
 from apps.scenarios.services import scenario_create
 from tests.engine.run_samples import HOSTILE_LABEL, sample_document, sample_series, sample_summary

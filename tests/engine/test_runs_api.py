@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.engine.models import Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
-from apps.engine.runtime.redis import client
+from apps.runtime import keys
+from apps.runtime.fleet import Fleet, ensure_fleet
+from apps.runtime.redis import client
 from apps.topology.blank import blank_document
 from tests.conftest import Api
 from tests.factories import edge, node

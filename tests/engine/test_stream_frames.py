@@ -8,8 +8,8 @@ from unittest import mock
 import redis
 
 from apps.engine import stream
-from apps.engine.runtime.plan import compile_plan
 from apps.engine.stream import Publisher, RunStream, run_group, series_point
+from apps.runtime.plan import compile_plan
 from tests.engine.run_samples import sample_document
 
 

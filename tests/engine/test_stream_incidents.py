@@ -7,11 +7,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from apps.engine.runtime import keys
-from apps.engine.runtime.driver import Driver, Sample, release
-from apps.engine.runtime.plan import compile_plan
-from apps.engine.runtime.redis import client
 from apps.engine.stream import RunStream
+from apps.runtime import keys
+from apps.runtime.driver import Driver, Sample, release
+from apps.runtime.plan import compile_plan
+from apps.runtime.redis import client
 
 HA_FAILOVER = Path(__file__).resolve().parents[2] / "apps" / "library" / "scenarios" / "ha-failover.json"
 

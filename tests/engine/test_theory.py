@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from apps.engine.physics.queueing import fifo_replay, fifo_replay_per_instance
 from apps.engine.theory import Prediction, compare, predict
 from apps.engine.theory_api import theory
 from apps.library.services import template_files
+from apps.runtime.physics.queueing import fifo_replay, fifo_replay_per_instance
 from apps.topology.blank import blank_document
 from tests.engine.run_samples import sample_document, sample_summary
 from tests.factories import edge, node

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
 from apps.engine.simulation import load_topology
+from apps.runtime.fleet import Fleet, ensure_fleet
 from tests.conftest import Api
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]

@@ -21,10 +21,10 @@ from django.db import connection
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from apps.engine.runtime.plan import compile_plan
-from apps.engine.runtime.redis import client
 from apps.engine.stream import RunStream, frame_key, publisher
 from apps.live.fanout import ACK_WINDOW
+from apps.runtime.plan import compile_plan
+from apps.runtime.redis import client
 from playground.local_daphne import local_daphne
 from tests.live.test_run_socket import idle_run, sample
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from apps.engine.runtime import keys
-from apps.engine.runtime.plan import compile_plan
-from apps.engine.runtime.redis import client
 from apps.engine.stream import MAX_EVENTS, RunStream, frame_key, publisher, series_point
+from apps.runtime import keys
+from apps.runtime.plan import compile_plan
+from apps.runtime.redis import client
 from tests.live.test_run_socket import connect, idle_run, run, sample
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]

@@ -13,10 +13,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from apps.engine.runtime.plan import compile_plan
-from apps.engine.runtime.redis import client
 from apps.engine.stream import RunStream, frame_key, publisher, run_group
 from apps.live.fanout import Outbox, fanout
+from apps.runtime.plan import compile_plan
+from apps.runtime.redis import client
 from tests.live.test_run_socket import connect, idle_run, run, sample
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]

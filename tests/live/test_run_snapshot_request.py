@@ -10,11 +10,11 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from apps.engine.models import Run
-from apps.engine.runtime.driver import Sample
-from apps.engine.runtime.plan import compile_plan
-from apps.engine.runtime.redis import client
 from apps.engine.stream import RunStream, frame_key, publisher
 from apps.live.consumers import SNAPSHOT_EVERY_S
+from apps.runtime.driver import Sample
+from apps.runtime.plan import compile_plan
+from apps.runtime.redis import client
 from apps.scenarios.services import scenario_create
 from apps.topology.blank import blank_document
 from playground.asgi import application

@@ -10,12 +10,12 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from apps.engine.models import Run
-from apps.engine.runtime.driver import Sample
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
-from apps.engine.runtime.plan import compile_plan
-from apps.engine.runtime.redis import client
 from apps.engine.services import run_start
 from apps.engine.stream import RunStream, frame_key, publisher
+from apps.runtime.driver import Sample
+from apps.runtime.fleet import Fleet, ensure_fleet
+from apps.runtime.plan import compile_plan
+from apps.runtime.redis import client
 from apps.scenarios.services import scenario_create
 from apps.topology.blank import blank_document
 from playground.asgi import application

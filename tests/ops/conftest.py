@@ -3,8 +3,8 @@ from typing import Any
 
 import pytest
 
-from apps.engine.runtime.redis import client
 from apps.ops.counters import COUNTERS
+from apps.runtime.redis import client
 
 
 def clear_ops_keys() -> None:

@@ -8,8 +8,8 @@ import pytest
 import redis
 from django.test import Client
 
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
 from apps.ops import health
+from apps.runtime.fleet import Fleet, ensure_fleet
 
 pytestmark = pytest.mark.django_db
 

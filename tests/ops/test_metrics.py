@@ -8,13 +8,13 @@ import pytest
 from django.test import Client
 
 from apps.engine.models import Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.broker import ENGINE_QUEUE
-from apps.engine.runtime.capacity import WORK
-from apps.engine.runtime.redis import client
 from apps.ops import counters
 from apps.ops.asgi import viewers
 from apps.ops.metrics import PRIORITY_SEPARATOR, broker_backlog
+from apps.runtime import keys
+from apps.runtime.broker import ENGINE_QUEUE
+from apps.runtime.capacity import WORK
+from apps.runtime.redis import client
 
 pytestmark = pytest.mark.django_db
 

@@ -105,8 +105,8 @@ def test_old_revisions_go_but_never_the_newest(settings: Any) -> None:
 
 
 def test_the_control_workers_prune_once_a_period(settings: Any) -> None:
-    from apps.engine.runtime.redis import client
     from apps.ops.tasks import CLAIM, prune_once
+    from apps.runtime.redis import client
 
     settings.PLAYGROUND_KEEP_RUNS_DAYS = 7
     client().delete(CLAIM)

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from apps.engine.models import Run
-from apps.engine.runtime import keys
-from apps.engine.runtime.redis import client
 from apps.ops.counters import read
+from apps.runtime import keys
+from apps.runtime.redis import client
 from tests.conftest import Api
 from tests.engine.test_runs_api import assert_errors, create, idle_run, start, tiny
 

@@ -46,8 +46,8 @@ def test_every_parameter_has_its_bounds_in_the_schema() -> None:
 def test_no_fault_action_is_spelled_out_outside_its_declaration() -> None:
     """The engine, training and the live view branch on the declarations, not on names."""
     readers = [
-        "apps/engine/runtime/driver.py",
-        "apps/engine/runtime/summary.py",
+        "apps/runtime/driver.py",
+        "apps/runtime/summary.py",
         "apps/engine/stream.py",
         "apps/training/services.py",
         "static/live/dock-uptime.js",
@@ -60,3 +60,21 @@ def test_no_fault_action_is_spelled_out_outside_its_declaration() -> None:
             if path.endswith(".js") and name == "kill_instance":
                 continue  # the live view words a killed instance as "instance 0 killed"
             assert f'"{name}"' not in text, f"{path} spells out {name}"
+
+
+@pytest.mark.parametrize("fault", list(FAULT_TYPES.values()), ids=lambda f: f.name)
+def test_a_wider_reach_belongs_to_zone_faults_and_their_endings(fault: FaultType) -> None:
+    """A region outage reaches its region's zones, a partition every node: so do their endings."""
+    if fault.reach:
+        assert fault.target_kinds == ("zone",), f"{fault.name} reaches beyond a zone it does not target"
+    if fault.undo:
+        assert FAULT_TYPES[fault.undo].reach == fault.reach
+
+
+@pytest.mark.parametrize("fault", [f for f in FAULT_TYPES.values() if f.acts_as], ids=lambda f: f.name)
+def test_a_fault_acting_as_another_targets_alike_and_ends_alike(fault: FaultType) -> None:
+    """The nodes a region outage reaches each apply a zone outage; its restore, a zone restore."""
+    other = FAULT_TYPES[fault.acts_as]
+    assert (other.target, other.target_kinds, other.param) == (fault.target, fault.target_kinds, fault.param)
+    if fault.undo:
+        assert FAULT_TYPES[fault.undo].acts_as == other.undo

@@ -1,7 +1,7 @@
 """Property tests: whatever comes in, the validator answers with problems, never an exception.
 
 Inputs are arbitrary JSON values, random bytes and text, corrupted JSON text, and mutations of
-valid documents (the small test document and the fifteen built-in templates). Every problem
+valid documents (the small test document and every built-in template). Every problem
 names a JSON path starting with "$" and says what is wrong; valid documents survive a JSON
 round trip unchanged and still valid.
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from apps.engine.models import Run
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
 from apps.engine.selectors import run_live
+from apps.runtime.fleet import Fleet, ensure_fleet
 from apps.training.models import Answer
 from tests.training.helpers import Member, join, queued_document, start_session
 

@@ -1,7 +1,8 @@
-from apps.topology.kinds.base import ZONE, NodeKind, Prop, latency_mean
+from apps.topology.kinds.base import ZONE, NodeKind, Prop, Runtime, latency_mean
 
 KIND = NodeKind(
     name="api_gateway",
+    runtime=Runtime(handler="forwarder"),
     label="API gateway",
     summary="Routes each operation to its service (edge filters) and enforces a rate limit.",
     category="routing",

@@ -5,12 +5,16 @@ its icon. The JSON Schema, the validator, the property panel and the palette are
 from these declarations, so adding a kind is one new module (see CONTRIBUTING.md).
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 # "names": a list of event or operation names; "numbers": a list of numbers, each within
-# minimum (exclusive when `exclusive_minimum`) and maximum.
-PropType = Literal["integer", "number", "string", "boolean", "choice", "names", "numbers"]
+# minimum (exclusive when `exclusive_minimum`) and maximum; "mix": a client's operations, a list
+# of at most `max_items` {"operation": a name, "kind": one of MIX_KINDS, "rate": a number within
+# minimum and maximum, in `unit`}.
+PropType = Literal["integer", "number", "string", "boolean", "choice", "names", "numbers", "mix"]
+MIX_KINDS = ("command", "query")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,38 @@ class Prop:
         return tuple(self.name.split("."))
 
 
+def _one(props: Mapping[str, Any]) -> int:
+    return 1
+
+
+def _never(props: Mapping[str, Any]) -> bool:
+    return False
+
+
+Badge = Literal["latency", "waiting"]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How a kind takes part in a run. The engine's plan, driver, demand estimate, summary and
+    stream, and the live view (through the kind catalogue), read these traits instead of
+    naming kinds, so a new kind only declares them.
+
+    `handler` names the engine's handler for the node's events (a key of
+    apps/runtime/nodes HANDLERS; tests/runtime/test_kind_registry.py checks every kind has one).
+    """
+
+    handler: str
+    instances: Callable[[Mapping[str, Any]], int] = _one  # instances at the start (active + standby)
+    active: Callable[[Mapping[str, Any]], int] | None = None  # of those, the active ones (None: all)
+    consumer: bool = False  # runs instances with slots that can take messages from a queue, bus or log
+    scales: Callable[[Mapping[str, Any]], bool] = _never  # an auto-scaler resizes it during the run
+    ticks: tuple[str, ...] = ()  # periodic events the driver starts for it (e.g. "health_tick")
+    mailbox: Literal["", "shared", "per_subscriber"] = ""  # messaging: one line for all, or one per subscriber
+    badge: Badge = "latency"  # the live canvas's second line: p95 latency, or messages waiting
+    section: str = ""  # the summary section of its own figures (a key of apps/runtime/sections.py SECTIONS)
+
+
 @dataclass(frozen=True)
 class NodeKind:
     name: str
@@ -51,6 +87,8 @@ class NodeKind:
     messaging: bool = False  # edges in publish, edges out deliver
     required_targets: int = 0  # edges out that must exist for the node to run
     extra: dict[str, Any] = field(default_factory=dict)
+    runtime: Runtime | None = None  # None: drawn only (a layout group), not executed as a node
+    edge_weights: bool = False  # its edges out carry a `weight`: their share of its traffic
 
     def defaults(self) -> dict[str, Any]:
         """The kind's default props, nested by dotted names."""

@@ -1,7 +1,8 @@
-from apps.topology.kinds.base import ZONE, NodeKind, Prop, latency_mean
+from apps.topology.kinds.base import ZONE, NodeKind, Prop, Runtime, latency_mean
 
 KIND = NodeKind(
     name="cache",
+    runtime=Runtime(handler="forwarder", section="cache"),
     label="Cache",
     summary="In-memory cache; a miss is passed to the store behind it.",
     category="data",

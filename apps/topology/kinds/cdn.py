@@ -1,7 +1,8 @@
-from apps.topology.kinds.base import NodeKind, Prop, latency_mean
+from apps.topology.kinds.base import NodeKind, Prop, Runtime, latency_mean
 
 KIND = NodeKind(
     name="cdn",
+    runtime=Runtime(handler="forwarder", section="cache"),
     label="CDN",
     summary="Edge cache close to users; misses go on to the origin behind it.",
     category="routing",

@@ -1,7 +1,8 @@
-from apps.topology.kinds.base import NodeKind, Prop
+from apps.topology.kinds.base import NodeKind, Prop, Runtime
 
 KIND = NodeKind(
     name="client",
+    runtime=Runtime(handler="client"),
     label="Clients",
     summary="A traffic source: many distinct users sending commands and queries.",
     category="traffic",
@@ -76,6 +77,20 @@ KIND = NodeKind(
         Prop("queries", "names", [], "Queries", help="Read operations this traffic sends"),
         Prop(
             "query_ratio", "number", 0.0, "Query share", minimum=0, maximum=1, help="Share of requests that are queries"
+        ),
+        Prop(
+            "mix",
+            "mix",
+            [],
+            "Operation mix",
+            minimum=0,
+            maximum=5000,
+            unit="req/s",
+            max_items=20,
+            help=(
+                "Operations each sent at its own rate, each a Poisson process following the pattern; "
+                "when not empty it replaces the rate, commands, queries and query share"
+            ),
         ),
         Prop("timeout_ms", "number", 5000, "Timeout", minimum=1, maximum=120_000, unit="ms"),
         Prop("retries", "integer", 0, "Retries", minimum=0, maximum=10),

@@ -1,7 +1,10 @@
-from apps.topology.kinds.base import ZONE, NodeKind, Prop, latency_mean
+from apps.topology.kinds.base import ZONE, NodeKind, Prop, Runtime, latency_mean
 
 KIND = NodeKind(
     name="database",
+    runtime=Runtime(
+        handler="database", instances=lambda props: 1 + int(props["replicas"]), consumer=True, section="database"
+    ),
     label="Database",
     summary="A primary with replicas; failover promotes a replica.",
     category="data",

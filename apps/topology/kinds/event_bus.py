@@ -1,7 +1,8 @@
-from apps.topology.kinds.base import NodeKind, Prop
+from apps.topology.kinds.base import NodeKind, Prop, Runtime
 
 KIND = NodeKind(
     name="event_bus",
+    runtime=Runtime(handler="messaging", mailbox="per_subscriber", badge="waiting"),
     label="Event bus",
     summary="Publish/subscribe: every subscriber group gets every event; a group's instances share them.",
     category="messaging",

@@ -1,7 +1,17 @@
-from apps.topology.kinds.base import ERROR_RATE, LATENCY_DISTRIBUTION, LATENCY_SIGMA, ZONE, NodeKind, Prop, latency_mean
+from apps.topology.kinds.base import (
+    ERROR_RATE,
+    LATENCY_DISTRIBUTION,
+    LATENCY_SIGMA,
+    ZONE,
+    NodeKind,
+    Prop,
+    Runtime,
+    latency_mean,
+)
 
 KIND = NodeKind(
     name="function",
+    runtime=Runtime(handler="worker", instances=lambda props: 0, consumer=True, scales=lambda props: True),
     label="Function",
     summary="Serverless: scales from zero per event, pays a cold start, scales back to zero.",
     category="compute",

@@ -1,7 +1,9 @@
-from apps.topology.kinds.base import ZONE, NodeKind, Prop, latency_mean
+from apps.topology.kinds.base import ZONE, NodeKind, Prop, Runtime, latency_mean
 
 KIND = NodeKind(
     name="load_balancer",
+    edge_weights=True,
+    runtime=Runtime(handler="forwarder", ticks=("health_tick",), section="load_balancer"),
     label="Load balancer",
     summary="Spreads requests over healthy targets; health checks take failed ones out.",
     category="routing",

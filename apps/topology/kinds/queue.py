@@ -1,7 +1,8 @@
-from apps.topology.kinds.base import ZONE, NodeKind, Prop
+from apps.topology.kinds.base import ZONE, NodeKind, Prop, Runtime
 
 KIND = NodeKind(
     name="queue",
+    runtime=Runtime(handler="messaging", mailbox="shared", badge="waiting"),
     label="Queue",
     summary="Point to point: each message goes to exactly one consumer; it buffers while they are away.",
     category="messaging",

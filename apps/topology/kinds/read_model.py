@@ -1,7 +1,8 @@
-from apps.topology.kinds.base import ZONE, NodeKind, Prop, latency_mean
+from apps.topology.kinds.base import ZONE, NodeKind, Prop, Runtime, latency_mean
 
 KIND = NodeKind(
     name="read_model",
+    runtime=Runtime(handler="worker", consumer=True),
     label="Read model",
     summary="CQRS projection: fed by events, serves queries, lags behind the write model.",
     category="data",

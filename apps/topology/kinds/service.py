@@ -5,6 +5,7 @@ from apps.topology.kinds.base import (
     ZONE,
     NodeKind,
     Prop,
+    Runtime,
     latency_mean,
 )
 
@@ -22,6 +23,13 @@ BEHAVIOURS = (
 
 KIND = NodeKind(
     name="service",
+    runtime=Runtime(
+        handler="worker",
+        instances=lambda props: int(props["replicas"]) + int(props["standby"]),
+        active=lambda props: int(props["replicas"]),
+        consumer=True,
+        scales=lambda props: bool(props["autoscaling"]["enabled"]),
+    ),
     label="Service",
     summary="Instances with concurrency slots and a FIFO waiting line each.",
     category="compute",

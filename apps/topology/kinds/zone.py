@@ -1,4 +1,4 @@
-from apps.topology.kinds.base import NodeKind
+from apps.topology.kinds.base import NodeKind, Prop
 
 KIND = NodeKind(
     name="zone",
@@ -10,4 +10,17 @@ KIND = NodeKind(
     receives=False,
     sends=False,
     is_group=True,
+    props=(
+        Prop(
+            "region",
+            "string",
+            "",
+            "Region",
+            help=(
+                "Short name of the region this zone is in (empty: no region). Zones of different regions are "
+                "30 ms apart one way; a region outage fails every zone of its region"
+            ),
+            max_length=20,
+        ),
+    ),
 )

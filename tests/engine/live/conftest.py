@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from apps.engine.runtime.fleet import Fleet, ensure_fleet
 from apps.engine.simulation import load_topology, prepare, simulate
+from apps.runtime.fleet import Fleet, ensure_fleet
 
 
 @pytest.fixture(scope="session")

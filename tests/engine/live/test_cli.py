@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from apps.engine.runtime.fleet import database_url
+from apps.runtime.fleet import database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 

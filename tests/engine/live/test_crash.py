@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from apps.engine.runtime.fleet import Fleet, start_worker, wait_for_worker
-from apps.engine.runtime.redis import client
 from apps.engine.simulation import load_topology, prepare, simulate
+from apps.runtime.fleet import Fleet, start_worker, wait_for_worker
+from apps.runtime.redis import client
 from tests.engine.live.conftest import assert_conserved
 
 

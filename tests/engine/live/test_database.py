@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from apps.engine.runtime.fleet import Fleet
 from apps.engine.simulation import load_topology, prepare, simulate
+from apps.runtime.fleet import Fleet
 from tests.engine.live.conftest import assert_conserved
 
 KILLED_AT_S = 10.0  # the template's scheduled fault

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from apps.engine.physics.queueing import fifo_replay, mmc_mean_response
 from apps.engine.simulation import simulate
+from apps.runtime.physics.queueing import fifo_replay, mmc_mean_response
 from apps.topology.blank import blank_document
 from tests.engine.live.conftest import assert_conserved
 

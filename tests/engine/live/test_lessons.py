@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from apps.engine.runtime.driver import Driver
 from apps.engine.simulation import load_topology, prepare
 from apps.engine.stream import RunStream
 from apps.library.services import ORDER
+from apps.runtime.driver import Driver
 from apps.training.measure import pick_choice, read_figure
 from apps.training.services import undo_fault
 

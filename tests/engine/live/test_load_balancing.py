@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from apps.engine.runtime.fleet import Fleet
 from apps.engine.simulation import prepare, simulate
+from apps.runtime.fleet import Fleet
 from apps.topology.blank import blank_document
 from apps.topology.validation import validate_document
 from tests.engine.live.conftest import assert_conserved

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.challenges.checking import check_design
 from apps.challenges.format import catalogue, solution
-from apps.engine.runtime.fleet import ensure_fleet
+from apps.runtime.fleet import ensure_fleet
 
 
 class Command(BaseCommand):

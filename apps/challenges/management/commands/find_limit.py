@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.challenges.goals import Goal
 from apps.challenges.limit import DEFAULT_GOALS, find_limit, goal_from_text
-from apps.engine.runtime.fleet import ensure_fleet
 from apps.engine.simulation import SimulationInputError, load_topology, simulate
+from apps.runtime.fleet import ensure_fleet
 from apps.topology.validation import validate_document
 
 

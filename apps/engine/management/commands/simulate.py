@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.engine.runtime.fleet import ensure_fleet
 from apps.engine.simulation import SimulationInputError, load_topology, prepare, simulate
+from apps.runtime.fleet import ensure_fleet
 from apps.topology.validation import TopologyError
 
 

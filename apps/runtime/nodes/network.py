@@ -1,0 +1,106 @@
+"""The network between nodes, as faults change it: slow links, packet loss and partitions.
+
+- A slow link (edge_latency) adds its `delay_ms` to every call over the edge and to the reply
+  coming back, on top of the network latency (plan.network_ms); over a messaging edge, to each
+  publish or delivery. Packet loss drops that share of the calls over the edge on their way
+  out (drawn from the hop's rng): the call never arrives, so the caller's timeout fires and it
+  retries if it may (a broker's sessions are not dropped by it). Both are kept by the node
+  at the edge's source, in its state under `links` ({edge id: {"delay_ms", "loss"}}), since
+  the driver hands an edge fault to that node.
+- A partition cuts a zone off from the rest of the network. Every executed node is told (the
+  fault's reach is "network") and keeps the cut zones in its state (`cut_zones`). Two nodes
+  are cut apart when they are not in the same zone and either one's zone is cut; a node
+  placed in no zone is outside every zone. Calls, replies, health probes and publishes across
+  the cut are lost (the caller times out; a publisher sees its publish fail), and a broker
+  holds back deliveries to consumers across the cut (messaging.py) until it heals. Traffic
+  inside the zone flows as before.
+"""
+
+from typing import Any
+
+from apps.runtime.hop import Event, Hop
+from apps.runtime.plan import EdgePlan
+
+EDGE_FAULTS = {"edge_latency": "delay_ms", "packet_loss": "loss"}
+
+
+def apply_fault(hop: Hop) -> bool:
+    """Keep an edge fault (at the edge's source) or a partition (every node); False when the
+    fault is not a network fault."""
+    event = hop.event
+    action = event["action"]
+    if action in EDGE_FAULTS:
+        name = EDGE_FAULTS[action]
+        links: dict[str, dict[str, float]] = hop.state.setdefault("links", {})
+        link = links.setdefault(event["edge"], {})
+        link[name] = float(event.get(name) or 0)
+        if not any(link.values()):
+            links.pop(event["edge"])
+        return True
+    if action in ("partition_zone", "heal_partition"):
+        cut = [zone for zone in hop.state.get("cut_zones", []) if zone != event["zone"]]
+        hop.state["cut_zones"] = [*cut, event["zone"]] if action == "partition_zone" else cut
+        if hop.node.zone == event["zone"]:
+            hop.count(f"node:{hop.node.id}:partitions" if action == "partition_zone" else f"node:{hop.node.id}:heals")
+        return True
+    return False
+
+
+def _own_state(hop: Hop) -> dict[str, Any]:
+    """This node's state, to read only (no write is committed for a look)."""
+    return hop.state_of(hop.node.id)
+
+
+def link(hop: Hop, edge: EdgePlan) -> dict[str, float]:
+    """The faults on an edge now: {"delay_ms", "loss"} (empty when it is healthy)."""
+    owner = _own_state(hop) if edge.source == hop.node.id else hop.state_of(edge.source)
+    found: dict[str, float] = owner.get("links", {}).get(edge.id, {})
+    return found
+
+
+def cut_apart(hop: Hop, other: str) -> bool:
+    """Whether a partition stands between this node and `other` (as either of them knows it:
+    a node whose handler keeps no network state still finds its messages cut)."""
+    cut = [*_own_state(hop).get("cut_zones", []), *hop.state_of(other).get("cut_zones", [])]
+    if not cut:
+        return False
+    mine, theirs = hop.node.zone, hop.plan.nodes[other].zone
+    return mine != theirs and (mine in cut or theirs in cut)
+
+
+def send_delayed(hop: Hop, event: Event, extra_ms: float) -> None:
+    """Like hop.send, `extra_ms` later."""
+    if extra_ms <= 0:
+        hop.send(event)
+        return
+    hop.at(hop.now + hop.plan.network_ms(hop.node.id, event["node"]) + extra_ms, event)
+
+
+def send_call(hop: Hop, edge: EdgePlan, event: Event) -> bool:
+    """Send a call along `edge`, unless the partition or packet loss drops it on the way
+    (counted on the edge: `edge:<id>:dropped`). False when it was dropped."""
+    faults = link(hop, edge)
+    if cut_apart(hop, edge.target) or (faults.get("loss") and hop.rng.random() < faults["loss"]):
+        hop.count(f"edge:{edge.id}:dropped")
+        hop.count("network:dropped")
+        return False
+    send_delayed(hop, event, faults.get("delay_ms", 0.0))
+    return True
+
+
+def call_edge(hop: Hop, caller: str) -> EdgePlan | None:
+    """The call edge from `caller` to this node (the way a reply goes back)."""
+    return next((e for e in hop.plan.nodes[caller].out if e.target == hop.node.id and e.role != "deliver"), None)
+
+
+def send_reply(hop: Hop, event: Event) -> None:
+    """Send a reply back to its caller: lost across a partition, slowed by a slow link."""
+    caller = event["node"]
+    if caller == hop.node.id:
+        hop.send(event)
+        return
+    if cut_apart(hop, caller):
+        hop.count("network:dropped")
+        return
+    edge = call_edge(hop, caller)
+    send_delayed(hop, event, link(hop, edge).get("delay_ms", 0.0) if edge is not None else 0.0)
