@@ -42,10 +42,33 @@ def page(browser: Browser) -> Iterator[Page]:
     assert errors == [], f"errors in the browser console: {errors}"
 
 
+QUIET = """
+() => {
+  if (!window.__panelTraffic) {
+    const traffic = { busy: 0, last: performance.now() };
+    document.body.addEventListener("htmx:beforeRequest", () => {
+      traffic.busy += 1;
+      traffic.last = performance.now();
+    });
+    document.body.addEventListener("htmx:afterSettle", () => { traffic.last = performance.now(); });
+    document.body.addEventListener("htmx:afterRequest", () => {
+      traffic.busy = Math.max(0, traffic.busy - 1);
+      traffic.last = performance.now();
+    });
+    window.__panelTraffic = traffic;
+  }
+}
+"""
+
+
 def settled(page: Page) -> None:
-    """No panel post in flight: the last answer has been swapped in, so the next field filled
-    is the panel's current one (a field changed in the form an answer replaces is lost)."""
-    page.wait_for_function("() => !document.querySelector('#panel .htmx-request, #panel.htmx-request')")
+    """No panel request in flight and none for a moment: every answer (the post of a change,
+    and the panel's own refresh after it) has been swapped in, so the next field filled is
+    the panel's current one (a field changed in a form an answer then replaces is lost)."""
+    page.evaluate(QUIET)
+    page.wait_for_function(
+        "() => window.__panelTraffic.busy === 0 && performance.now() - window.__panelTraffic.last > 300"
+    )
 
 
 def add_row(page: Page, operation: str, kind: str, rate: str) -> None:
@@ -74,6 +97,7 @@ def add_row(page: Page, operation: str, kind: str, rate: str) -> None:
 
 def test_a_mix_is_edited_in_the_panel_and_saved(page: Page, live_server_url: str) -> None:
     open_blank_scenario(page, live_server_url)
+    page.evaluate(QUIET)
     page.evaluate("(doc) => window.playgroundEditor.loadDocument(doc)", SHOP)
     click_node(page, "shop")
     expect(page.locator("#panel")).to_contain_text("No operations")
