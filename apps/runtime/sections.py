@@ -223,7 +223,7 @@ def dns_section(f: Figures) -> dict[str, Any]:
         "policy": props["policy"], "ttl_s": float(props["ttl_s"]), "answers": answers,
         "shares": {target: round(count / total, 4) for target, count in answers.items()} if total else {},
         "stale": stale_total, "stale_by_target": stale, "stale_share": round(stale_total / total, 4) if total else None,
-        "health_changes": f.state.get("target_changes", []),
+        "health_changes": f.state.get("health_changes", []),
     }  # fmt: skip
 
 

@@ -141,20 +141,29 @@ def fault_timings(
     result: DriverResult,
     depths: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Detection: when a load balancer took a failed instance out of rotation; recovery: when
-    it was back in (instance faults), or when the backlog it caused had drained (consumers)."""
+    """Detection: when a health checker (a load balancer's, a DNS's) took a failed target out
+    of rotation; recovery: when it was back in (instance, zone and region faults), or when the
+    backlog it caused had drained (consumers)."""
     out = dict(fault)
     measured = FAULT_TYPES[fault["action"]].measured
     if measured == "health":
-        changes = [
-            change for node in nodes.values() for change in node.get("load_balancer", {}).get("health_changes", [])
-        ]
-        out.update(health_timings(plan, fault, changes))
+        out.update(health_timings(plan, fault, summary_health_changes(nodes)))
     elif measured == "backlog":
         out["recovered_after_s"] = backlog_recovery_s(plan, fault, states, depths)
     elif measured == "refill":
         out["recovered_after_s"] = refill_recovery_s(fault, states)
     return out
+
+
+def summary_health_changes(nodes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every health change the summary's node sections list, whichever kind checked."""
+    return [
+        change
+        for node in nodes.values()
+        for section in node.values()
+        if isinstance(section, dict)
+        for change in section.get("health_changes") or []
+    ]
 
 
 def refill_recovery_s(fault: dict[str, Any], states: dict[str, dict[str, Any]]) -> float | None:
@@ -191,8 +200,8 @@ def backlog_recovery_s(
 
 
 def health_timings(plan: Plan, fault: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Detection and recovery of an instance or zone fault, from the load balancers' health
-    changes ({t (ms of run time), target "node/instance", healthy}): the first change to
+    """Detection and recovery of an instance, zone or region fault, from the health checkers'
+    changes ({t (ms of run time), target "node/instance" or "node", healthy}): the first change to
     unhealthy of the target after the fault fired, the first back to healthy after it was undone."""
     fired, undone = fault.get("fired_at_s"), fault.get("undone_at_s")
     declared = FAULT_TYPES[fault["action"]]
@@ -202,13 +211,23 @@ def health_timings(plan: Plan, fault: dict[str, Any], changes: list[dict[str, An
         if declared.target_kinds != ("zone",)
         else {n.id for n in plan.nodes.values() if n.zone in zones}
     )
-    mine = [c for c in changes if str(c.get("target", "")).split("/", 1)[0] in targets]
+    mine = [c for c in changes if checks_reach(plan, str(c.get("target", "")), targets)]
     down = [c["t"] / 1000 for c in mine if not c["healthy"] and fired is not None and c["t"] / 1000 >= fired]
     up = [c["t"] / 1000 for c in mine if c["healthy"] and undone is not None and c["t"] / 1000 >= undone]
     return {
         "detected_after_s": round(min(down) - fired, 3) if down and fired is not None else None,
         "recovered_after_s": round(min(up) - undone, 3) if up and undone is not None else None,
     }
+
+
+def checks_reach(plan: Plan, checked: str, targets: set[str]) -> bool:
+    """Whether a health check of `checked` ("node/instance", or "node" for a node judged as a
+    whole, as a DNS judges a load balancer by the rotation behind it) sees the targets."""
+    node_id, _, instance = checked.partition("/")
+    if node_id in targets:
+        return True
+    node = plan.nodes.get(node_id)
+    return not instance and node is not None and any(edge.target in targets for edge in node.calls())
 
 
 def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], result: DriverResult) -> dict[str, Any]:

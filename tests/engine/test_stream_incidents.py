@@ -50,6 +50,24 @@ def test_a_kill_is_detected_when_the_load_balancer_ejects_the_instance_and_recov
     ]  # fmt: skip
 
 
+def test_a_region_outage_behind_a_dns_is_detected_and_recovered_by_the_dns_checks() -> None:
+    dns_failover = HA_FAILOVER.with_name("dns-failover.json")
+    run_stream = RunStream("r1", compile_plan(json.loads(dns_failover.read_text())), duration_s=40)
+    states = {
+        "dns": {
+            "health_changes": [
+                {"t": 8000.0, "target": "lb-eu", "healthy": False, "passive": False},
+                {"t": 33000.0, "target": "lb-eu", "healthy": True, "passive": False},
+            ]
+        },
+    }
+    outage = {"action": "kill_region", "target": "eu-1", "fired_at_s": 5.0, "undone_at_s": 30.0}
+
+    (incident,) = run_stream.incidents(Sample(35.0, {"depths": {}, "stats": {}, "faults": [outage]}), states, {})
+
+    assert (incident["detected_after_s"], incident["recovered_after_s"]) == (3.0, 3.0)
+
+
 def test_an_incident_not_yet_detected_has_no_times_and_the_list_is_bounded() -> None:
     run_stream = RunStream("r1", compile_plan(document()), duration_s=25)
     faults = [kill(fired_at_s=float(i)) for i in range(30)]

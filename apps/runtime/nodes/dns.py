@@ -202,8 +202,8 @@ def record_change(hop: Hop, target: str, *, healthy: bool) -> None:
     verdict = "healthy" if healthy else "unhealthy"
     hop.count(f"dns:{hop.node.id}:health:{verdict}")
     hop.audit("health", target=target, state=verdict, passive=False)
-    log = hop.state.setdefault("target_changes", [])
-    log.append({"t": round(hop.now, 1), "target": target, "healthy": healthy})
+    log = hop.state.setdefault("health_changes", [])  # read by the incidents as the load balancers' are
+    log.append({"t": round(hop.now, 1), "target": target, "healthy": healthy, "passive": False})
     del log[:-MAX_CHANGES]
 
 

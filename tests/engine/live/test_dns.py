@@ -60,6 +60,8 @@ def test_clients_keep_calling_a_dead_target_until_their_cached_record_expires(fl
     assert change["target"] == "a" and not change["healthy"]
     detected_s = change["t"] / 1000
     assert KILL_S + 1 <= detected_s <= KILL_S + 3  # two failed checks a second apart
+    (fault,) = summary["faults"]  # with no load balancer in front of a, the DNS's checks detect it
+    assert fault["detected_after_s"] == round(detected_s - KILL_S, 3) and fault["recovered_after_s"] is None
     failed = failed_per_second(summary)
     assert all(failed[s] == 0 for s in range(1, KILL_S + 1))
     assert all(failed[s] > 0.7 * RATE for s in range(KILL_S + 1, int(detected_s) + 1))  # not yet detected
