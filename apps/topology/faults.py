@@ -175,7 +175,13 @@ FAULT_TYPES: dict[str, FaultType] = {
             "Every consumer group reads again from the first message published in the last N seconds (still retained)",
             instant=True,
         ),
-        FaultType("cut_edge", "Cut edge", "edge", undo="restore_edge"),
+        FaultType(
+            "cut_edge",
+            "Cut edge",
+            "edge",
+            summary="The link is down: calls over it fail at once; a broker holds back what it would deliver over it",
+            undo="restore_edge",
+        ),
         FaultType("restore_edge", "Restore edge", "edge"),
         FaultType("traffic_spike", "Traffic spike", "node", ("client",), "factor", 1, 50, reset=_reset(factor=1)),
         # Network and broker faults (apps/runtime/nodes/network.py, messaging.py, errors.py).
@@ -224,7 +230,7 @@ FAULT_TYPES: dict[str, FaultType] = {
             "error_burst",
             "Error bursts",
             "node",
-            _INSTANCE_KINDS,
+            _SLOWING_KINDS,
             "error_rate",
             0,
             1,

@@ -162,10 +162,6 @@ def apply_fault(hop: Hop) -> None:
         if outages:
             outages[-1].update(up_at=round(hop.now, 3), backlog_at_restore=backlog(hop))
         hop.later(0.0, {"node": hop.node.id, "t": "poll"})  # resume at once, from its position
-    elif network.apply_fault(hop):
-        pass  # a slow link, packet loss or a partition: kept for the network (network.py)
-    elif action == "cut_edge":
-        hop.state.setdefault("cut_edges", []).append(hop.event["edge"])
-    elif action == "restore_edge":
-        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != hop.event["edge"]]
+    else:
+        network.apply_fault(hop)  # a slow link, packet loss, a cut edge or a partition (network.py)
     hop.audit("fault", action=action)

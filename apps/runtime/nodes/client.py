@@ -83,8 +83,8 @@ def schedule_next_entry_arrival(hop: Hop, index: int) -> None:
 
 def apply_fault(hop: Hop) -> None:
     """A traffic spike (or its end): the rate changes now; the pending arrival is redrawn.
-    Network faults on the client's edges (a slow link, packet loss, a partition) are kept by
-    network.py."""
+    Network faults on the client's edges (a slow link, packet loss, a cut, a partition) are
+    kept by network.py."""
     if network.apply_fault(hop):
         hop.audit("fault", action=hop.event["action"])
         return
@@ -142,12 +142,13 @@ def send_attempt(hop: Hop, request: dict[str, Any]) -> None:
     edges = [edge for edge in hop.node.out if edge.carries(request["op"])]
     call_id = f"{request['rid']}#{attempt}"
     if not edges:
-        _save(hop, request)
-        hop.send(
-            {"node": hop.node.id, "t": "reply", "fid": request["rid"], "call": call_id, "ok": False, "why": "no route"}
-        )
+        fail_at_once(hop, request, call_id, "no route")
         return
     edge = edges[0]
+    if edge.id in hop.state.get("cut_edges", []):  # the link is down
+        hop.count(f"edge:{edge.id}:cut")
+        fail_at_once(hop, request, call_id, "edge cut")
+        return
     if edge.role == "publish":
         network.send_call(
             hop,
@@ -182,6 +183,13 @@ def send_attempt(hop: Hop, request: dict[str, Any]) -> None:
     timer = {"node": hop.node.id, "t": "req_timeout", "rid": request["rid"], "attempt": attempt}
     request["timer"] = hop.later(timeout, timer)
     _save(hop, request)
+
+
+def fail_at_once(hop: Hop, request: dict[str, Any], call_id: str, why: str) -> None:
+    """The attempt fails without leaving the client (its reply comes back at once); a retry
+    may follow."""
+    _save(hop, request)
+    hop.send({"node": hop.node.id, "t": "reply", "fid": request["rid"], "call": call_id, "ok": False, "why": why})
 
 
 def reply(hop: Hop) -> None:

@@ -226,10 +226,5 @@ def apply_fault(hop: Hop) -> None:
     act on the calls it forwards."""
     event = hop.event
     action = event["action"]
-    if action == "cut_edge":
-        hop.state.setdefault("cut_edges", []).append(event["edge"])
-    elif action == "restore_edge":
-        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
-    elif network.apply_fault(hop):
-        pass  # a slow link, packet loss or a partition: kept for the network (network.py)
+    network.apply_fault(hop)  # a slow link, packet loss, a cut edge or a partition (network.py)
     hop.audit("fault", action=action)

@@ -17,7 +17,7 @@ fix, so the caller needs a timeout, a circuit breaker on the edge and a fallback
 from typing import Any
 
 from apps.runtime.hop import Hop
-from apps.runtime.nodes import calls, network
+from apps.runtime.nodes import calls, errors, impairments, network
 from apps.runtime.physics.latency import sample_ms
 
 THROTTLED = "rate limited (429)"
@@ -77,9 +77,7 @@ def done(hop: Hop) -> None:
     if frame is None:
         return  # the API went down while the call was in flight: its caller times out
     hop.drop_frame(frame["fid"])
-    override = hop.state.get("error_rate")
-    rate = float(override if override is not None else hop.node.props.get("error_rate", 0.0))
-    if hop.rng.random() < rate:
+    if hop.rng.random() < errors.error_rate(hop):
         answer(hop, frame, False, FAILED)
         return
     answer(hop, frame, True, "")
@@ -96,8 +94,9 @@ def answer(hop: Hop, frame: dict[str, Any], ok: bool, why: str) -> None:
 
 
 def apply_fault(hop: Hop) -> None:
-    """Outages (kill/restore), add_latency and set_error_rate; an outage drops the calls in
-    flight (their callers time out, as with a provider that stops answering)."""
+    """Outages (kill/restore) and impairments (added latency, an error rate, error bursts); an
+    outage drops the calls in flight (their callers time out, as with a provider that stops
+    answering)."""
     event = hop.event
     action = event["action"]
     if action in ("kill_instance", "kill_zone"):
@@ -106,10 +105,6 @@ def apply_fault(hop: Hop) -> None:
             hop.drop_frame(fid)
     elif action in ("restore_instance", "restore_zone"):
         hop.state["down"] = False
-    elif action == "add_latency":
-        hop.state["extra_latency_ms"] = float(event.get("latency_ms", 0))
-    elif action == "set_error_rate":
-        hop.state["error_rate"] = event.get("error_rate")
-    elif network.apply_fault(hop):
-        pass  # a partition: kept for the network (network.py)
+    elif not impairments.apply_fault(hop):
+        network.apply_fault(hop)  # a partition (network.py)
     hop.audit("fault", action=action)

@@ -12,7 +12,7 @@ from typing import Any
 
 from apps.runtime import keys
 from apps.runtime.hop import Hop
-from apps.runtime.nodes import calls, errors, network
+from apps.runtime.nodes import calls, errors, impairments, network
 from apps.runtime.nodes.instances import instance_key, instances_of, split_key
 from apps.runtime.physics.balancing import balancer_from_dict, instance_weight, make_balancer
 from apps.runtime.physics.health import HealthChecker
@@ -319,20 +319,10 @@ def apply_fault(hop: Hop) -> None:
         hop.state["down"] = True
     elif action in ("restore_instance", "restore_zone"):
         hop.state["down"] = False
-    elif action == "add_latency":
-        hop.state["extra_latency_ms"] = float(event.get("latency_ms", 0))
-    elif action == "set_error_rate":
-        hop.state["error_rate"] = event.get("error_rate")
-    elif action == "error_burst":
-        errors.apply_burst(hop)
-    elif network.apply_fault(hop):
-        pass  # a slow link, packet loss or a partition: kept for the network (network.py)
-    elif action == "cut_edge":
-        hop.state.setdefault("cut_edges", []).append(event["edge"])
-    elif action == "restore_edge":
-        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
     elif action == "cache_flush":
         flush(hop)
+    elif not impairments.apply_fault(hop):
+        network.apply_fault(hop)  # a slow link, packet loss, a cut edge or a partition (network.py)
     hop.audit("fault", action=action)
 
 

@@ -236,7 +236,7 @@ def dispatch(hop: Hop, box: str, g: Group, p: int) -> None:
     if not member or hop.state.get("down"):
         return
     edge = groups(hop)[box]
-    if network.cut_apart(hop, edge.target):
+    if network.severed(hop, edge.target):
         return
     start, end = bounds(hop)
     limit = int(hop.node.props["max_in_flight"])
@@ -262,12 +262,14 @@ def deliver(hop: Hop, box: str, consumer: str, member: str, entry: dict[str, Any
     instance, gen = member.split("|")
     record = messages(hop).get(entry["mid"]) or {}
     attempt = attempts(hop).incr(f"{entry['mid']}|{box}|sent")
-    hop.send(
+    network.send_delayed(
+        hop,
         {
             "node": consumer, "t": "deliver", "box": box, "mid": entry["mid"], "name": entry["name"],
             "corr": entry.get("corr", ""), "inst": instance, "gen": int(gen), "n": attempt,
             "data": record.get("data") or {}, "at": entry["t"],
-        }
+        },
+        network.link(hop, groups(hop)[box]).get("delay_ms", 0.0),  # a slow link on the delivery edge
     )  # fmt: skip
     hop.count(f"box:{box}:deliveries")
     return attempt
@@ -377,7 +379,7 @@ def revoke(hop: Hop) -> None:
 def acknowledge(hop: Hop) -> None:
     event = hop.event
     box, mid = event["box"], event["mid"]
-    if hop.state.get("down") or network.cut_apart(hop, event["consumer"]):
+    if hop.state.get("down") or network.severed(hop, event["consumer"]):
         return  # lost on the way: the message is delivered again once the log is reachable
     g = sync(hop, box, event["consumer"])
     record = messages(hop).get(mid) or {}
@@ -471,7 +473,7 @@ def apply_fault(hop: Hop) -> None:
     elif action in OUTAGES or action in ENDINGS:
         if outage(hop, action):
             resume(hop)
-    elif network.apply_fault(hop) and action == "heal_partition":
+    elif network.apply_fault(hop) and action in ("heal_partition", "restore_edge"):
         resume(hop)
     if not event.get("internal"):
         hop.audit("fault", action=event["action"])

@@ -21,6 +21,7 @@ Faults on the broker:
   (at least once). What was stored before the outage stays, and is delivered on restore.
 - A partition (network.py): consumers across the cut get nothing until it heals (their
   credits wait), and their acks are lost like a down broker's (the message is delivered again).
+  So does a consumer whose delivery edge is cut, until the edge is restored.
 """
 
 import json
@@ -68,7 +69,7 @@ def apply_fault(hop: Hop) -> None:
     elif action in OUTAGES or action in ENDINGS:
         if outage(hop, action):
             resume(hop)
-    elif network.apply_fault(hop) and action == "heal_partition":
+    elif network.apply_fault(hop) and action in ("heal_partition", "restore_edge"):
         resume(hop)
     if not event.get("internal"):
         hop.audit("fault", action=event["action"])
@@ -201,8 +202,9 @@ def refuse_publish(hop: Hop) -> None:
 
 
 def delivers_to(hop: Hop, consumer: str) -> bool:
-    """Whether the broker can deliver to `consumer` now: it is up, and no partition cuts them apart."""
-    return not hop.state.get("down") and not network.cut_apart(hop, consumer)
+    """Whether the broker can deliver to `consumer` now: it is up, and neither a partition nor
+    a cut edge stands between them."""
+    return not hop.state.get("down") and not network.severed(hop, consumer)
 
 
 def resume(hop: Hop) -> None:

@@ -7,6 +7,10 @@
   retries if it may (a broker's sessions are not dropped by it). Both are kept by the node
   at the edge's source, in its state under `links` ({edge id: {"delay_ms", "loss"}}), since
   the driver hands an edge fault to that node.
+- A cut edge (cut_edge, until restore_edge) is kept by the node at its source too, under
+  `cut_edges`: a call over it fails at once ("edge cut", calls.py and client.py), a publish
+  over it is not made (worker.py, cdc.py), and a broker delivers nothing over it until it is
+  restored (`severed`: its consumer's credits wait, its acks are lost, as across a partition).
 - A partition cuts a zone off from the rest of the network. Every executed node is told (the
   fault's reach is "network") and keeps the cut zones in its state (`cut_zones`). Two nodes
   are cut apart when they are not in the same zone and either one's zone is cut; a node
@@ -25,8 +29,8 @@ EDGE_FAULTS = {"edge_latency": "delay_ms", "packet_loss": "loss"}
 
 
 def apply_fault(hop: Hop) -> bool:
-    """Keep an edge fault (at the edge's source) or a partition (every node); False when the
-    fault is not a network fault."""
+    """Keep an edge fault (at the edge's source: a slow link, packet loss, a cut) or a
+    partition (every node); False when the fault is not a network fault."""
     event = hop.event
     action = event["action"]
     if action in EDGE_FAULTS:
@@ -36,6 +40,10 @@ def apply_fault(hop: Hop) -> bool:
         link[name] = float(event.get(name) or 0)
         if not any(link.values()):
             links.pop(event["edge"])
+        return True
+    if action in ("cut_edge", "restore_edge"):
+        kept = [edge for edge in hop.state.get("cut_edges", []) if edge != event["edge"]]
+        hop.state["cut_edges"] = [*kept, event["edge"]] if action == "cut_edge" else kept
         return True
     if action in ("partition_zone", "heal_partition"):
         cut = [zone for zone in hop.state.get("cut_zones", []) if zone != event["zone"]]
@@ -66,6 +74,13 @@ def cut_apart(hop: Hop, other: str) -> bool:
         return False
     mine, theirs = hop.node.zone, hop.plan.nodes[other].zone
     return mine != theirs and (mine in cut or theirs in cut)
+
+
+def severed(hop: Hop, other: str) -> bool:
+    """Whether this node cannot reach `other`: a partition between them, or this node's edge
+    to it cut."""
+    cut = _own_state(hop).get("cut_edges", [])
+    return cut_apart(hop, other) or any(edge.target == other and edge.id in cut for edge in hop.node.out)
 
 
 def send_delayed(hop: Hop, event: Event, extra_ms: float) -> None:

@@ -14,7 +14,7 @@ back (their callers time out).
 from typing import Any
 
 from apps.runtime.hop import Hop
-from apps.runtime.nodes import calls, errors, network
+from apps.runtime.nodes import calls, errors, impairments, network
 from apps.runtime.physics.latency import sample_ms
 
 SLOW_DOWN = "slow down (503)"
@@ -105,12 +105,6 @@ def apply_fault(hop: Hop) -> None:
         hop.state["down"] = True
     elif action in ("restore_instance", "restore_zone"):
         hop.state["down"] = False
-    elif action == "add_latency":
-        hop.state["extra_latency_ms"] = float(event.get("latency_ms") or 0)
-    elif action == "set_error_rate":
-        hop.state["error_rate"] = event.get("error_rate")
-    elif action == "error_burst":
-        errors.apply_burst(hop)
-    elif network.apply_fault(hop):
-        pass  # a partition: kept for the network (network.py)
+    elif not impairments.apply_fault(hop):
+        network.apply_fault(hop)  # a partition (network.py)
     hop.audit("fault", action=action)

@@ -12,7 +12,7 @@ from typing import Any
 
 from apps.runtime import keys
 from apps.runtime.hop import Hop
-from apps.runtime.nodes import calls, errors, forwarder, network
+from apps.runtime.nodes import calls, errors, forwarder, impairments, network
 from apps.runtime.physics.rate_limits import sliding_window, token_bucket
 
 THROTTLED = "rate limited (429)"  # the client counts a reply containing "rate limited" as rejected
@@ -103,16 +103,6 @@ def apply_fault(hop: Hop) -> None:
         hop.state["down"] = True
     elif action in ("restore_instance", "restore_zone"):
         hop.state["down"] = False
-    elif action == "add_latency":
-        hop.state["extra_latency_ms"] = float(event.get("latency_ms") or 0)
-    elif action == "set_error_rate":
-        hop.state["error_rate"] = event.get("error_rate")
-    elif action == "error_burst":
-        errors.apply_burst(hop)
-    elif action == "cut_edge":
-        hop.state.setdefault("cut_edges", []).append(event["edge"])
-    elif action == "restore_edge":
-        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
-    elif network.apply_fault(hop):
-        pass  # a slow link, packet loss or a partition: kept for the network (network.py)
+    elif not impairments.apply_fault(hop):
+        network.apply_fault(hop)  # a slow link, packet loss, a cut edge or a partition (network.py)
     hop.audit("fault", action=action)

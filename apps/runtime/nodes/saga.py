@@ -202,10 +202,6 @@ def apply_fault(hop: Hop) -> None:
             if event_kept["t"] == "call_timeout" and (event_kept["fid"], event_kept["call"]) in answered:
                 continue  # its reply came in time (it waited in the log too)
             hop.later(0.0, event_kept)
-    elif network.apply_fault(hop):
-        pass  # a slow link, packet loss or a partition: kept for the network (network.py)
-    elif event["action"] == "cut_edge":
-        hop.state.setdefault("cut_edges", []).append(event["edge"])
-    elif event["action"] == "restore_edge":
-        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
+    else:
+        network.apply_fault(hop)  # a slow link, packet loss, a cut edge or a partition (network.py)
     hop.audit("fault", action=event["action"])

@@ -15,7 +15,7 @@ from typing import Any
 
 from apps.runtime import keys
 from apps.runtime.hop import Hop
-from apps.runtime.nodes import behaviour, calls, errors, messaging, network
+from apps.runtime.nodes import behaviour, calls, errors, impairments, messaging, network
 from apps.runtime.physics.autoscaling import decide, metric_from_counts
 from apps.runtime.physics.latency import sample_ms
 from apps.runtime.stores import Line
@@ -543,22 +543,12 @@ def apply_fault(hop: Hop) -> None:
         hop.state["stopped"] = False
         for name, instance in instances(hop).items():
             refill(hop, name, instance)
-    elif action == "add_latency":
-        hop.state["extra_latency_ms"] = float(event.get("latency_ms", 0))
-    elif action == "set_error_rate":
-        hop.state["error_rate"] = event.get("error_rate")
-    elif action == "error_burst":
-        errors.apply_burst(hop)
-    elif network.apply_fault(hop):
-        pass  # a slow link, packet loss or a partition: kept for the network (network.py)
+    elif impairments.apply_fault(hop) or network.apply_fault(hop):
+        pass  # added latency, errors (impairments.py); a slow link, a cut edge, a partition (network.py)
     elif action == "steal_slots":
         hop.state["stolen_slots"] = int(event.get("slots") or 0)
     elif action == "slow_leak":
         rate = float(event.get("leak_ms_per_s") or 0)
         hop.state["leak"] = {"ms_per_s": rate, "since": round(hop.now, 3)} if rate > 0 else None
-    elif action == "cut_edge":
-        hop.state.setdefault("cut_edges", []).append(event["edge"])
-    elif action == "restore_edge":
-        hop.state["cut_edges"] = [e for e in hop.state.get("cut_edges", []) if e != event["edge"]]
     if not event.get("internal"):
         hop.audit("fault", action=action)

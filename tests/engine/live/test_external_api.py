@@ -123,3 +123,13 @@ def test_added_latency_and_error_rate_reach_the_api(fleet: Fleet) -> None:
     assert api["latency_ms"]["max"] >= 135  # 40 ms of its own + 100 ms added
     assert api["external_api"]["errors"] >= 10  # two seconds of every call failing at 10/s
     assert api["external_api"]["throttled"] == 0
+
+
+def test_error_bursts_fail_the_api_in_storms(fleet: Fleet) -> None:
+    summary = run(design(rate=20, limit=100, burst=50), ["error_burst psp at=0 error_rate=1"])
+    assert_conserved(summary)
+    # Storms of 2 s in every 5 from 0 s: calls fail in 0–2 s and 5–6 s, none in 2–5 s.
+    failed = {int(p["t"]): p["requests"]["failed"] for p in summary["timeline"]}
+    assert failed[1] > 10 and failed[2] > 15 and failed[6] > 15, failed
+    assert failed[3] == failed[4] == failed[5] == 0, failed
+    assert summary["nodes"]["psp"]["external_api"]["errors"] == summary["requests"]["failed"]

@@ -310,3 +310,8 @@ def test_a_slow_link_to_a_consumer_holds_each_delivery_and_its_slot(fleet: Any) 
     assert calm["nodes"]["jobs"]["max_queue_depth"] < 5
     assert slow["nodes"]["jobs"]["max_queue_depth"] > 25  # about 3 a second get through, 20 arrive
     assert slow["messages"]["delivered"] == calm["messages"]["delivered"]
+    log = node("jobs", "stream", 400, 0, partitions=1, max_in_flight=1)  # one at a time, as the slot
+    calm_log = publishing(log, [consumer("worker", concurrency=1)], [], rate=20, duration=3)
+    slow_log = publishing(log, [consumer("worker", concurrency=1)], [slow_link], rate=20, duration=3)
+    assert calm_log["nodes"]["jobs"]["max_queue_depth"] < 5
+    assert slow_log["nodes"]["jobs"]["max_queue_depth"] > 25  # the log's deliveries pay the slow link too
