@@ -172,6 +172,7 @@ class RunStream:
         self.latency_scopes = ["e2e"] + [f"node:{node_id}" for node_id in plan.nodes]
         self.latency: dict[str, dict[str, float] | None] = {}
         self.call_edges = [edge for edge in plan.edges.values() if edge.role == "call"]
+        self.messaging_edges = [edge for edge in plan.edges.values() if edge.role != "call"]
         self.latency_scopes += [f"edge:{edge.id}" for edge in self.call_edges]
         self._emitting = threading.Lock()  # frames leave in seq order, from either thread
         self._parked = threading.Condition()
@@ -358,6 +359,10 @@ class RunStream:
         frame["edges"] = {
             edge.id: self.edge_frame(edge.id, edge.source, states, stats, rate) for edge in self.call_edges
         }
+        for edge in self.messaging_edges:  # no calls to count: shown only while a fault is on them
+            faults = edge_faults(edge.id, states.get(edge.source, {}))
+            if faults:
+                frame["edges"][edge.id] = faults
         cqrs = self.cqrs_counts(stats)
         if cqrs is not None:
             frame["cqrs"] = cqrs
@@ -459,8 +464,7 @@ class RunStream:
         breaker = (state.get("breakers") or {}).get(edge_id)
         if isinstance(breaker, dict) and "state" in breaker:
             out["breaker"] = breaker["state"]
-        if edge_id in (state.get("cut_edges") or []):
-            out["cut"] = True
+        out.update(edge_faults(edge_id, state))
         return out
 
     # --- output ------------------------------------------------------------------------------
@@ -488,7 +492,18 @@ class RunStream:
 SERIES_NODE_FIELDS = (
     "processed", "errors", "rps", "depth", "p95", "busy", "replicas", "stopped", "down", "duplicates_applied",
 )  # fmt: skip
-SERIES_EDGE_FIELDS = ("calls", "errors", "p95", "breaker", "cut")
+
+
+def edge_faults(edge_id: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The network faults on an edge, from its source's state (runtime/nodes/network.py): cut,
+    a slow link's `delay_ms`, packet loss's `loss`."""
+    out: dict[str, Any] = {"cut": True} if edge_id in (state.get("cut_edges") or []) else {}
+    link = (state.get("links") or {}).get(edge_id) or {}
+    out.update({name: link[name] for name in ("delay_ms", "loss") if link.get(name)})
+    return out
+
+
+SERIES_EDGE_FIELDS = ("calls", "errors", "p95", "breaker", "cut", "delay_ms", "loss")
 
 
 def _series_node(node: dict[str, Any]) -> dict[str, Any]:

@@ -279,6 +279,11 @@ def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], re
         "dropped_calls": {
             e.id: int(stats.get(f"edge:{e.id}:dropped", 0)) for e in node.out if stats.get(f"edge:{e.id}:dropped")
         },
+        "retransmits": {  # messages a broker's session sent again after packet loss
+            e.id: int(stats.get(f"edge:{e.id}:retransmits", 0))
+            for e in node.out
+            if stats.get(f"edge:{e.id}:retransmits")
+        },
     }
     out.update({name: value for name, value in network.items() if value})
     if state.get("scale_events"):

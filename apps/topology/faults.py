@@ -141,7 +141,7 @@ FAULT_TYPES: dict[str, FaultType] = {
             "slots",
             1,
             64,
-            "A neighbour on the same hosts takes this many slots of every instance (one is always left)",
+            "A neighbour takes this many slots of every instance, or of a function's instances (one is left)",
             reset=_reset(slots=0),
         ),
         FaultType(
@@ -202,7 +202,8 @@ FAULT_TYPES: dict[str, FaultType] = {
             param="loss",
             param_minimum=0,
             param_maximum=1,
-            summary="This share of the calls over the edge never arrive: the caller times out, and retries if it may",
+            summary="This share of the calls over the edge never arrive: the caller times out, and retries if it may"
+            " (a broker's session sends it again after a timeout)",
             reset=_reset(loss=0),
         ),
         FaultType(

@@ -76,7 +76,8 @@ export function createEdgeFlow({ options }) {
       const entry = pool(edge);
       const cut = frame.edges?.[edge.id]?.cut === true;
       entry.count = cut || !running ? 0 : dotCount(edgeRate(edge, frame));
-      entry.group.setAttribute("class", frame.edges?.[edge.id] ? "live-flow-call" : "live-flow-message");
+      const counted = typeof frame.edges?.[edge.id]?.calls === "number"; // a call edge the engine counts
+      entry.group.setAttribute("class", counted ? "live-flow-call" : "live-flow-message");
     }
     for (const [id, entry] of pools) {
       if (!seen.has(id)) {

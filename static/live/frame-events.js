@@ -57,9 +57,8 @@ export function changesBetween(previous, frame) {
     if (!before) continue;
     events.push(...instanceEvents(t, id, before, after), ...flagEvents(t, id, before, after));
   }
-  for (const [id, after] of Object.entries(frame.edges || {})) {
-    const before = previous.edges?.[id];
-    if (before) events.push(...edgeEvents(t, id, before, after));
-  }
+  // A messaging edge is in a frame only while a fault is on it: absent, it has none.
+  const edgeIds = new Set([...Object.keys(previous.edges || {}), ...Object.keys(frame.edges || {})]);
+  for (const id of edgeIds) events.push(...edgeEvents(t, id, previous.edges?.[id] || {}, frame.edges?.[id] || {}));
   return events;
 }

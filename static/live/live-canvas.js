@@ -260,10 +260,23 @@ export function createLiveCanvas({ options }) {
     markView(cell, "ap-live-stopped", nodeFrame.stopped === true);
   }
 
+  /** A slow link or packet loss on the edge, as its pill says it ("+300 ms · 20% loss"). */
+  function impairment(edgeFrame) {
+    const said = [];
+    if (edgeFrame.delay_ms > 0) said.push(`+${formatMs(edgeFrame.delay_ms)}`);
+    if (edgeFrame.loss > 0) said.push(`${Math.round(edgeFrame.loss * 100)}% loss`);
+    return said.join(" · ");
+  }
+
   function drawEdge(edge, edgeFrame) {
     const view = graph.findViewByCell(edge);
-    const state = edgeFrame.cut ? "cut" : edgeFrame.breaker;
+    const impaired = edgeFrame.cut ? "" : impairment(edgeFrame);
+    // What the pill says, the most pressing first: cut, a breaker open or half-open, a slow or
+    // lossy link, a closed breaker.
+    const alarm = edgeFrame.breaker && edgeFrame.breaker !== "closed" ? edgeFrame.breaker : undefined;
+    const state = edgeFrame.cut ? "cut" : alarm || (impaired ? "impaired" : edgeFrame.breaker);
     markView(edge, "ap-live-cut", Boolean(edgeFrame.cut));
+    markView(edge, "ap-live-impaired", Boolean(impaired));
     for (const name of ["closed", "open", "half_open"]) markView(edge, `ap-live-breaker-${name}`, edgeFrame.breaker === name && !edgeFrame.cut);
     if (!state || !view) {
       if (edges.has(edge.id)) setAttrs(edges.get(edge.id).group, { display: "none" });
@@ -272,7 +285,7 @@ export function createLiveCanvas({ options }) {
     const parts = edgeParts(edge.id);
     const point = view.getPointAtRatio(0.3);
     if (!point) return;
-    const label = state === "half_open" ? "half-open" : state;
+    const label = state === "half_open" ? "half-open" : state === "impaired" ? impaired : state;
     const width = label.length * 6.2 + 16;
     setAttrs(parts.group, {
       display: "inline",

@@ -1,7 +1,8 @@
 """The kinds added beside the first dozen, live in Chromium as a newcomer meets them: the
 "queue, bus and log" template runs; the event log shows its consumers' lag as messages waiting
 (read from its declared badge, like a queue), and its own fault — rewind — is offered on it in
-the Chaos tab and fired from there. A screenshot of the canvas goes to docs/screenshots/."""
+the Chaos tab and fired from there; a slow link fired on its delivery edge is named on the edge.
+A screenshot of the canvas goes to docs/screenshots/."""
 
 import re
 from collections.abc import Iterator
@@ -49,6 +50,15 @@ def test_an_event_log_runs_live_with_its_lag_and_its_rewind(page: Page, live_ser
     panel.get_by_role("button", name="Fire").click()
     expect(panel.locator(".chaos-fired li").first).to_have_class("is-ok")
     wait_for_frame(page, "(f.incidents || []).some((i) => i.action === 'rewind')")
+
+    # A slow link fired on the log's delivery edge says so on the edge, where people look.
+    panel.locator("[data-action]").select_option("edge_latency")
+    panel.locator("[data-target]").select_option("log-l-billing")
+    panel.locator("[data-param]").fill("300")
+    panel.get_by_role("button", name="Fire").click()
+    pill = page.locator('.live-edge[data-edge="log-l-billing"]')
+    expect(pill).to_have_attribute("data-state", "impaired")
+    expect(pill).to_have_text("+300 ms")
     page.locator("#canvas").screenshot(path=str(Path(SCREENSHOTS) / "live-queue-bus-log.png"))
     page.locator("#btn-stop").click()
     expect(page.locator("#editor")).not_to_have_attribute("data-live", "true")

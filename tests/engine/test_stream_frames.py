@@ -50,6 +50,21 @@ def test_a_series_point_keeps_each_instances_health_and_not_its_load() -> None:
     assert "events" not in point and "computed_at" not in point
 
 
+def test_an_edge_frame_says_what_the_network_faults_on_it_are_and_the_series_keeps_them() -> None:
+    run_stream = RunStream("r1", compile_plan(sample_document()), duration_s=20)
+    states = {"web": {"links": {"e2": {"delay_ms": 300.0, "loss": 0.2}}, "cut_edges": ["e3"]}}
+
+    slow = run_stream.edge_frame("e2", "web", states, {}, lambda key: 0.0)
+    cut = run_stream.edge_frame("e3", "web", states, {}, lambda key: 0.0)
+    calm = run_stream.edge_frame("e2", "users", states, {}, lambda key: 0.0)
+
+    assert (slow["delay_ms"], slow["loss"], "cut" in slow) == (300.0, 0.2, False)
+    assert cut["cut"] is True and "delay_ms" not in cut
+    assert "delay_ms" not in calm and "loss" not in calm
+    point = series_point({**live_frame(), "edges": {"e2": slow}})
+    assert (point["edges"]["e2"]["delay_ms"], point["edges"]["e2"]["loss"]) == (300.0, 0.2)
+
+
 def test_every_emitted_frame_carries_the_wall_clock_time_it_was_published() -> None:
     run_stream = RunStream("r1", compile_plan(sample_document()), duration_s=20)
     run_stream.r = mock.create_autospec(redis.Redis, instance=True)

@@ -16,7 +16,11 @@ correlation id. Its position advances as it publishes, so each change is publish
   (`batch` per poll), oldest first: the lag of those changes is the outage, and nothing is
   lost. Each outage is kept with its backlog and when the relay had caught up.
 - A cut publish edge holds the relay at the first change that edge carries (order is kept)
-  until the edge is restored.
+  until the edge is restored; a cut edge to the database (or a partition) stops it reading
+  that log. A slow link to the database shows the relay the log as it was a round trip ago
+  (2 × the delay: its lag grows by that); packet loss on it loses that share of the polls'
+  reads (the next poll reads on). On a publish edge they act as on any broker's session
+  (network.py).
 - Each change is open work until the broker has confirmed its publication (its reply), so
   the run drains only once every committed change is on the bus. After traffic ends the
   relay polls while something is left, then sleeps; a write committed later wakes it.
@@ -96,13 +100,18 @@ def publish_new(hop: Hop) -> None:
         hop.state["max_backlog"] = waiting
     cut = set(hop.state.get("cut_edges", []))
     for database in changelog.sources(hop.plan, hop.node.id):
-        if network.cut_apart(hop, database):
-            continue  # a partition between them: the log cannot be read until it heals
+        if network.severed(hop, database):
+            continue  # a partition or a cut edge between them: the log cannot be read until then
+        read = network.link(hop, reading_edge(hop, database))
+        if read.get("loss") and hop.rng.random() < read["loss"]:
+            hop.count(f"cdc:{hop.node.id}:reads_lost")
+            continue  # this poll's read was lost on the way: the next poll reads on
+        seen_until = hop.now - 2 * read.get("delay_ms", 0.0)  # a slow link: the log as it was a round trip ago
         position = positions(hop).get(database, 0)
         top = changelog.head(hop, database)
         while position < top and budget > 0:
             change = changelog.entry(hop, database, position + 1)
-            if change is None:
+            if change is None or float(change["at"]) > seen_until:
                 break
             name = event_name(hop.node.props, change["op"])
             edges = [edge for edge in hop.node.publishes_to() if edge.carries(name)]
@@ -116,6 +125,11 @@ def publish_new(hop: Hop) -> None:
         for outage in hop.state.get("outages", []):
             if outage.get("up_at") is not None and outage.get("caught_up_at") is None:
                 outage["caught_up_at"] = round(hop.now, 3)
+
+
+def reading_edge(hop: Hop, database: str) -> EdgePlan:
+    """The call edge the relay reads `database` over (its sources are the targets of those)."""
+    return next(edge for edge in hop.node.calls() if edge.target == database)
 
 
 def publish(hop: Hop, database: str, sequence: int, change: dict[str, Any], name: str, edges: list[EdgePlan]) -> None:
@@ -137,7 +151,7 @@ def publish(hop: Hop, database: str, sequence: int, change: dict[str, Any], name
         mid = message_id(hop.node.id, database, sequence, edge.id)
         reply = {"node": hop.node.id, "fid": mid, "call": "publish"}
         event = {"node": edge.target, "t": "publish", "mid": mid, "name": name, "corr": change["key"]}
-        hop.send({**event, "data": data, "reply": reply})
+        network.send_delayed(hop, {**event, "data": data, "reply": reply}, network.session_delay(hop, edge))
         hop.audit("publish", corr=change["key"], event=name, to=edge.target, mid=mid, lag_ms=round(lag, 2))
 
 

@@ -150,7 +150,7 @@ def send_attempt(hop: Hop, request: dict[str, Any]) -> None:
         fail_at_once(hop, request, call_id, "edge cut")
         return
     if edge.role == "publish":
-        network.send_call(
+        network.send_publish(
             hop,
             edge,
             {

@@ -16,6 +16,7 @@ from apps.runtime.nodes import calls, errors, impairments, network
 from apps.runtime.nodes.instances import instance_key, instances_of, split_key
 from apps.runtime.physics.balancing import balancer_from_dict, instance_weight, make_balancer
 from apps.runtime.physics.health import HealthChecker
+from apps.runtime.plan import EdgePlan
 
 
 def handle(hop: Hop) -> None:
@@ -85,19 +86,7 @@ def route(hop: Hop, frame: dict[str, Any]) -> None:
         return
     publish = [e for e in hop.node.publishes_to() if e.carries(frame["op"])]
     if publish:
-        hop.put_frame(frame)
-        hop.send(
-            {
-                "node": publish[0].target,
-                "t": "publish",
-                "mid": frame["rid"],
-                "name": frame["op"],
-                "corr": frame["corr"],
-                "reply": {"node": hop.node.id, "fid": frame["fid"], "call": "publish"},
-            }
-        )
-        frame["wait"] = "publish"
-        hop.put_frame(frame)
+        publish_for(hop, frame, publish[0])
         return
     if kind in ("cdn", "cache"):  # a miss with no origin drawn: the origin is implicit
         hop.put_frame(frame)
@@ -225,6 +214,22 @@ def relay_answer(hop: Hop) -> None:
     else:
         ok, why = bool(event["ok"]), event.get("why", "")
         relay(hop, event["fid"], event["call"], ok, why, local=event.get("local", False))
+
+
+def publish_for(hop: Hop, frame: dict[str, Any], edge: EdgePlan) -> None:
+    """Hand the request to a broker as a message and answer when it has taken it; over a cut
+    edge or to a broker cut off, fail at once."""
+    if edge.id in hop.state.get("cut_edges", []) or network.cut_apart(hop, edge.target):
+        hop.count(f"edge:{edge.id}:cut")
+        calls.reply_to_caller(hop, frame, False, "broker unreachable")
+        return
+    event = {
+        "node": edge.target, "t": "publish", "mid": frame["rid"], "name": frame["op"], "corr": frame["corr"],
+        "reply": {"node": hop.node.id, "fid": frame["fid"], "call": "publish"},
+    }  # fmt: skip
+    network.send_delayed(hop, event, network.session_delay(hop, edge))
+    frame["wait"] = "publish"
+    hop.put_frame(frame)
 
 
 def relay(hop: Hop, fid: str, call_id: str, ok: bool, why: str, *, local: bool = False) -> None:

@@ -269,7 +269,7 @@ def deliver(hop: Hop, box: str, consumer: str, member: str, entry: dict[str, Any
             "corr": entry.get("corr", ""), "inst": instance, "gen": int(gen), "n": attempt,
             "data": record.get("data") or {}, "at": entry["t"],
         },
-        network.link(hop, groups(hop)[box]).get("delay_ms", 0.0),  # a slow link on the delivery edge
+        network.session_delay(hop, groups(hop)[box]),  # a slow link, packet loss's retransmissions
     )  # fmt: skip
     hop.count(f"box:{box}:deliveries")
     return attempt

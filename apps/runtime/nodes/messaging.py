@@ -263,7 +263,7 @@ def deliver(hop: Hop, box: str, message: dict[str, Any], entry: str) -> None:
     consumer, instance, gen = entry.split("|")
     attempt = attempts(hop).incr(f"{message['mid']}|{box}|sent")
     edge = next((e for e in hop.node.out if e.target == consumer and e.role == "deliver"), None)
-    extra = network.link(hop, edge).get("delay_ms", 0.0) if edge is not None else 0.0
+    extra = network.session_delay(hop, edge)  # a slow link, packet loss's retransmissions
     window = float(hop.state.get("reorder_ms") or 0)
     if window > 0:
         extra += hop.rng.uniform(0.0, window)

@@ -4,7 +4,9 @@
   coming back, on top of the network latency (plan.network_ms); over a messaging edge, to each
   publish or delivery. Packet loss drops that share of the calls over the edge on their way
   out (drawn from the hop's rng): the call never arrives, so the caller's timeout fires and it
-  retries if it may (a broker's sessions are not dropped by it). Both are kept by the node
+  retries if it may. A broker's session (a publish, a delivery) loses nothing to it: it
+  stalls, as TCP does, one retransmission timeout for each time the loss ate the message
+  (200 ms, doubling; `session_delay`). Both are kept by the node
   at the edge's source, in its state under `links` ({edge id: {"delay_ms", "loss"}}), since
   the driver hands an edge fault to that node.
 - A cut edge (cut_edge, until restore_edge) is kept by the node at its source too, under
@@ -26,6 +28,8 @@ from apps.runtime.hop import Event, Hop
 from apps.runtime.plan import EdgePlan
 
 EDGE_FAULTS = {"edge_latency": "delay_ms", "packet_loss": "loss"}
+RETRANSMIT_MS = 200.0  # a session's first retransmission timeout (TCP's minimum on Linux)
+MAX_RETRANSMITS = 6  # then it gets through (200 ms … 6.4 s: 12.6 s at the most)
 
 
 def apply_fault(hop: Hop) -> bool:
@@ -83,6 +87,20 @@ def severed(hop: Hop, other: str) -> bool:
     return cut_apart(hop, other) or any(edge.target == other and edge.id in cut for edge in hop.node.out)
 
 
+def session_delay(hop: Hop, edge: EdgePlan | None) -> float:
+    """The extra time a message over a broker's session on `edge` takes: its slow link, plus a
+    retransmission timeout (doubling) each time packet loss ate it."""
+    faults = link(hop, edge) if edge is not None else {}
+    extra, loss, timeout = faults.get("delay_ms", 0.0), faults.get("loss", 0.0), RETRANSMIT_MS
+    for _ in range(MAX_RETRANSMITS):
+        if not loss or hop.rng.random() >= loss:
+            break
+        hop.count(f"edge:{edge.id if edge else ''}:retransmits")
+        extra += timeout
+        timeout *= 2
+    return extra
+
+
 def send_delayed(hop: Hop, event: Event, extra_ms: float) -> None:
     """Like hop.send, `extra_ms` later."""
     if extra_ms <= 0:
@@ -100,6 +118,17 @@ def send_call(hop: Hop, edge: EdgePlan, event: Event) -> bool:
         hop.count("network:dropped")
         return False
     send_delayed(hop, event, faults.get("delay_ms", 0.0))
+    return True
+
+
+def send_publish(hop: Hop, edge: EdgePlan, event: Event) -> bool:
+    """Send a publish over a broker's session on `edge`: lost across a partition (the
+    publisher's timeout fires), slowed by a slow link and by packet loss's retransmissions."""
+    if cut_apart(hop, edge.target):
+        hop.count(f"edge:{edge.id}:dropped")
+        hop.count("network:dropped")
+        return False
+    send_delayed(hop, event, session_delay(hop, edge))
     return True
 
 

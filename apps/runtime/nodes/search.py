@@ -7,8 +7,9 @@ it becomes searchable at the next refresh, which happens every `refresh_ms` of r
 once when 0). Its indexing lag is the time from the event's publication to that refresh.
 
 A search is *stale* when it arrives while a document published before it cannot be found yet:
-one still waiting in the index's mailboxes, one being indexed, or one indexed since the last
-refresh. Those searches answered without the newest writes; their share is what the refresh
+one still waiting in the index's mailboxes (or unacknowledged in an event log it reads), one on
+its way here (a slow link, a retransmission, a reordering window), one being indexed, or one
+indexed since the last refresh. Those searches answered without the newest writes; their share is what the refresh
 interval (and a backlog) costs the readers.
 """
 
@@ -49,9 +50,21 @@ def unsearchable_documents(hop: Hop) -> bool:
     """Whether some document published before now cannot be found by a search now."""
     if hop.now < float(hop.state.get("visible_at", 0.0)):
         return True  # indexed, waiting for the next refresh
-    if any(len(messaging.mailbox(hop, box)) > 0 for box in worker.consumed_boxes(hop)):
-        return True  # published, waiting in a mailbox
+    if any(not_arrived(hop, box) for box in worker.consumed_boxes(hop)):
+        return True  # published, waiting in a mailbox or on its way
     return any(frame.get("kind") == "msg" for _, frame in hop.all_frames())  # being indexed
+
+
+def not_arrived(hop: Hop, box: str) -> bool:
+    """Whether a document published to mailbox `box` has not reached the index yet: an event
+    log's group still has unacknowledged messages (its lag); a queue or bus holds one, or has
+    one on the way (sent to arrive later than now)."""
+    owner = hop.plan.mailboxes()[box][0]
+    state = hop.state_of(owner)
+    if hop.plan.nodes[owner].runtime.handler == "log":
+        return int(state.get("lag", {}).get(box, 0)) > 0
+    on_the_way = hop.now < float(state.get("latest_arrival", {}).get(box, 0.0))
+    return on_the_way or len(messaging.mailbox(hop, box)) > 0
 
 
 def published_at(hop: Hop, frame: dict[str, Any]) -> float:

@@ -53,7 +53,8 @@ def handle(hop: Hop) -> None:
 
 
 def concurrency(hop: Hop) -> int:
-    """Slots per instance: the node's, less what a noisy neighbour took (one is always left)."""
+    """Slots per instance: the node's, less what a noisy neighbour took (one is always left; a
+    function's one slot is never taken: a neighbour takes its instances instead)."""
     value = hop.node.props.get("concurrency")
     slots = int(value) if value else DEFAULT_CONCURRENCY.get(hop.node.kind, 4)
     return max(1, slots - int(hop.state.get("stolen_slots", 0)))
@@ -95,8 +96,11 @@ def pick_instance(hop: Hop) -> str | None:
 
 
 def add_function_instance(hop: Hop) -> str | None:
+    """A cold start, unless the function is at its limit: `max_instances`, less what a noisy
+    neighbour took of it (another function of the account using its concurrency; one is left)."""
     live = [i for i in instances(hop).values() if not i.get("retired")]
-    if len(live) >= int(hop.node.props["max_instances"]):
+    limit = max(1, int(hop.node.props["max_instances"]) - int(hop.state.get("stolen_slots", 0)))
+    if len(live) >= limit:
         return None
     name = str(int(hop.state.get("next_instance", 0)))
     hop.state["next_instance"] = int(name) + 1
@@ -282,9 +286,10 @@ def publish_events(hop: Hop, frame: dict[str, Any], chosen: list[tuple[str, dict
         chosen = [(name, {})] if name is not None else []
     for index, (message, data) in enumerate(chosen):
         for edge in hop.node.publishes_to():
-            if not edge.carries(message) or edge.id in hop.state.get("cut_edges", []):
+            if not edge.carries(message):
                 continue
-            if not messaging.accepts_publish(hop, edge.target):  # the broker is down or cut off
+            if edge.id in hop.state.get("cut_edges", []) or not messaging.accepts_publish(hop, edge.target):
+                # the edge is cut, or the broker is down or cut off: the publish fails
                 hop.count(f"node:{hop.node.id}:publish_failed")
                 hop.audit("publish_failed", corr=frame.get("corr", ""), event=message, to=edge.target)
                 continue
@@ -292,7 +297,7 @@ def publish_events(hop: Hop, frame: dict[str, Any], chosen: list[tuple[str, dict
             mid = hashlib.blake2b(f"{frame['fid']}|{edge.id}{suffix}".encode(), digest_size=8).hexdigest()
             corr = frame.get("corr", "")
             event = {"node": edge.target, "t": "publish", "mid": mid, "name": message, "corr": corr, "data": data}
-            network.send_delayed(hop, event, network.link(hop, edge).get("delay_ms", 0.0))  # a slow link
+            network.send_delayed(hop, event, network.session_delay(hop, edge))  # a slow link, retransmissions
             hop.count(f"node:{hop.node.id}:published")
             hop.audit("publish", corr=corr, event=message, to=edge.target, mid=mid)
 

@@ -66,6 +66,28 @@ def test_a_noisy_neighbour_takes_slots_while_it_lasts(fleet: Any) -> None:
     assert fault["undone_at_s"] == 4.0
 
 
+def test_a_noisy_neighbour_takes_a_functions_instances_while_it_lasts(fleet: Any) -> None:
+    """A function has one slot an instance: a neighbour takes its instances (the concurrency
+    of the account) instead, so fewer run at once and calls wait for them."""
+
+    def function_run(faults: list[dict[str, Any]]) -> dict[str, Any]:
+        return run(
+            [
+                node("users", "client", 0, 0, rate=40, commands=[], queries=["Resize"], query_ratio=1,
+                     timeout_ms=60_000),
+                node("resize", "function", 200, 0, max_instances=8, cold_start_ms=0, latency={"mean_ms": 100}),
+            ],
+            [edge("e1", "users", "resize")],
+            faults,
+        )  # fmt: skip
+
+    calm = function_run([])
+    crowded = function_run([{"at_s": 0, "action": "steal_slots", "target": "resize", "slots": 6}])
+    assert len(calm["nodes"]["resize"]["instances"]) >= 5  # about 40/s × 0.1 s busy at once, and spread
+    assert len(crowded["nodes"]["resize"]["instances"]) == 2  # 8 less the 6 taken
+    assert crowded["latency_ms"]["p95"] > 2 * calm["latency_ms"]["p95"]
+
+
 def test_a_slow_leak_grows_until_a_restart_clears_it(fleet: Any) -> None:
     leak = {"at_s": 0, "action": "slow_leak", "target": "web", "leak_ms_per_s": 15}
     calm = service_run([])

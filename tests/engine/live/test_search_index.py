@@ -59,3 +59,20 @@ def test_a_stopped_indexer_leaves_documents_waiting_and_searches_stale(fleet: An
     assert section["indexed"] == summary["messages"]["published"]  # all indexed once it started again
     assert section["indexing_lag_ms"]["max"] >= 1500  # the first one waited nearly the whole 2 s
     assert section["stale_share"] > 0.3  # every search in those 2 s of 4 was stale
+
+
+def test_documents_held_on_the_way_or_in_an_event_log_make_searches_stale(fleet: Any) -> None:
+    fresh = simulate(catalogue(refresh_ms=0))["nodes"]["search"]["search_index"]
+    document = catalogue(refresh_ms=0)
+    document["faults"] = [{"at_s": 0, "action": "edge_latency", "target": "e4", "delay_ms": 500}]
+    held = simulate(document)
+    assert_conserved(held)
+    section = held["nodes"]["search"]["search_index"]
+    assert section["stale_share"] > 0.6 > fresh["stale_share"] + 0.3  # a write every ~70 ms is always on the way
+
+    logged = catalogue(refresh_ms=0)
+    logged["nodes"][2] = node("bus", "stream", 400, -60, partitions=1)
+    logged["faults"] = [{"at_s": 1, "action": "stop_consumer", "target": "search", "duration_s": 2}]
+    summary = simulate(logged)
+    assert_conserved(summary)
+    assert summary["nodes"]["search"]["search_index"]["stale_share"] > 0.3  # the log's lag counts too
