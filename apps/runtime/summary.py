@@ -269,6 +269,9 @@ def node_summary(run: str, plan: Plan, node_id: str, stats: dict[str, float], re
     applied, ignored = (int(stats.get(f"node:{node_id}:duplicates_{what}", 0)) for what in ("applied", "ignored"))
     if applied or ignored:
         out["duplicates"] = {"applied": applied, "ignored": ignored}
+    failed_fast = int(stats.get(f"node:{node_id}:failed_fast", 0))  # errors answered at once (fail_fast)
+    if failed_fast:
+        out["failed_fast"] = failed_fast
     boxes = [box for box, (owner, _) in plan.mailboxes().items() if owner == node_id]
     acks_lost = sum(int(stats.get(f"box:{box}:acks_lost", 0)) for box in boxes)
     if acks_lost:

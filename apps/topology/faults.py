@@ -145,6 +145,17 @@ FAULT_TYPES: dict[str, FaultType] = {
             reset=_reset(slots=0),
         ),
         FaultType(
+            "fail_fast",
+            "Fails fast",
+            "node",
+            ("service", "function"),
+            "error_rate",
+            0,
+            1,
+            "This share of the calls and messages fail at once, without the work: least connections sees it idle",
+            reset=_reset(error_rate=None),
+        ),
+        FaultType(
             "slow_leak",
             "Slow leak",
             "node",

@@ -1,4 +1,5 @@
-"""The errors a node returns: its own error rate, a set_error_rate fault's, and error bursts.
+"""The errors a node returns: its own error rate, a set_error_rate fault's, error bursts, and
+the calls a fail_fast fault fails at once (worker.py).
 
 An error burst (error_burst) makes the errors come in storms. From the moment it is set, the
 node runs a fixed cycle: BURST_ON_MS (2 s) failing requests at the burst's error rate, then
@@ -41,3 +42,9 @@ def error_rate(hop: Hop) -> float:
         return storm
     override = hop.state.get("error_rate")
     return float(override if override is not None else hop.node.props.get("error_rate", 0.0))
+
+
+def fails_fast(hop: Hop) -> bool:
+    """Whether this call fails at once (a fail_fast fault's share; no draw without one)."""
+    rate = float(hop.state.get("fast_error_rate") or 0.0)
+    return rate > 0 and hop.rng.random() < rate

@@ -133,7 +133,27 @@ def receive_call(hop: Hop) -> None:
         return
     assert instance is not None and name is not None
     frame["inst"], frame["gen"] = name, instance["gen"]
+    if errors.fails_fast(hop):
+        fail_fast(hop, frame, name, instance)
+        return
     admit(hop, frame, name, instance)
+
+
+def fail_fast(hop: Hop, frame: dict[str, Any], name: str, instance: dict[str, Any]) -> None:
+    """A broken server (fail_fast) fails the work at once, without doing it or taking a slot: a
+    call is answered with an error (its requests in progress stay near zero, so a
+    least-connections balancer keeps choosing it); a message is not acknowledged (delivered
+    again, up to its limit) and its slot offered again."""
+    hop.count(f"node:{hop.node.id}:processed")
+    hop.count(f"node:{hop.node.id}:errors")
+    hop.count(f"node:{hop.node.id}:failed_fast")
+    hop.count(f"inst:{hop.node.id}/{name}:processed")
+    hop.observe_latency(f"node:{hop.node.id}", 0.0)
+    if frame["kind"] == "call":
+        calls.reply_to_caller(hop, frame, False, "error (failed fast)")
+        return
+    ack(hop, frame, ok=False, requeue=False)
+    refill(hop, name, instance)
 
 
 def admit(hop: Hop, frame: dict[str, Any], name: str, instance: dict[str, Any]) -> None:
@@ -392,6 +412,9 @@ def receive_message(hop: Hop) -> None:
     instance["credits"][box] = max(0, instance["credits"].get(box, 0) - 1)
     instance["busy"] = max(0, instance["busy"] - 1)  # the reserved slot becomes a working one
     frame["gen"] = instance["gen"]
+    if errors.fails_fast(hop):
+        fail_fast(hop, frame, name, instance)
+        return
     admit(hop, frame, name, instance)
 
 
@@ -550,6 +573,8 @@ def apply_fault(hop: Hop) -> None:
             refill(hop, name, instance)
     elif impairments.apply_fault(hop) or network.apply_fault(hop):
         pass  # added latency, errors (impairments.py); a slow link, a cut edge, a partition (network.py)
+    elif action == "fail_fast":
+        hop.state["fast_error_rate"] = event.get("error_rate")
     elif action == "steal_slots":
         hop.state["stolen_slots"] = int(event.get("slots") or 0)
     elif action == "slow_leak":

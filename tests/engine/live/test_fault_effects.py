@@ -1,13 +1,14 @@
 """The faults that change how a node works, each shown by a short run at speed max: a cache
 flush (every entry lost, refilled by misses), a noisy neighbour (slots taken), a slow leak
-(service time creeping up until a restart), and duplicate delivery (acks lost, messages
-delivered again: idempotent consumers ignore them)."""
+(service time creeping up until a restart), a server that fails fast (least connections' trap),
+and duplicate delivery (acks lost, messages delivered again: idempotent consumers ignore them)."""
 
 from typing import Any
 
 from apps.engine.simulation import prepare, simulate
 from apps.topology.blank import blank_document
 from tests.engine.live.conftest import assert_conserved
+from tests.engine.live.test_network_faults import consumer, publishing
 from tests.factories import edge, node
 
 
@@ -86,6 +87,46 @@ def test_a_noisy_neighbour_takes_a_functions_instances_while_it_lasts(fleet: Any
     assert len(calm["nodes"]["resize"]["instances"]) >= 5  # about 40/s × 0.1 s busy at once, and spread
     assert len(crowded["nodes"]["resize"]["instances"]) == 2  # 8 less the 6 taken
     assert crowded["latency_ms"]["p95"] > 2 * calm["latency_ms"]["p95"]
+
+
+def test_a_server_failing_fast_draws_a_least_connections_balancers_traffic(fleet: Any) -> None:
+    """A broken server answers errors at once: it never has a request in progress, so least
+    connections sends it more and more, and its errors grow past its third of the traffic;
+    round robin keeps giving it a third. Its health checks pass: it is up, only broken."""
+
+    def balanced(strategy: str) -> dict[str, Any]:
+        return run(
+            [
+                node("users", "client", 0, 0, rate=120, commands=[], queries=["ViewPage"], query_ratio=1),
+                node("lb", "load_balancer", 200, 0, strategy=strategy),
+                *(node(f"s{i}", "service", 400, 100 * i, concurrency=4, latency={"mean_ms": 50}) for i in (1, 2, 3)),
+            ],
+            [edge("e0", "users", "lb"), *(edge(f"e{i}", "lb", f"s{i}") for i in (1, 2, 3))],
+            [{"at_s": 0, "action": "fail_fast", "target": "s1", "error_rate": 1}],
+        )
+
+    def share_of_s1(summary: dict[str, Any]) -> float:
+        shares = summary["nodes"]["lb"]["load_balancer"]["shares"]  # per instance: "s1/0"
+        return sum(share for target, share in shares.items() if target.startswith("s1/"))
+
+    rotating, least = balanced("round_robin"), balanced("least_connections")
+    assert 0.3 < share_of_s1(rotating) < 0.37
+    assert share_of_s1(least) > 0.6  # the trap (measured: 68 %)
+    assert least["requests"]["failed"] > 1.8 * rotating["requests"]["failed"]  # measured: 480 against 235
+    assert least["nodes"]["s1"]["failed_fast"] == least["nodes"]["s1"]["errors"] > 0
+    assert least["nodes"]["s1"]["latency_ms"]["max"] < 1  # no work done
+    assert least["nodes"]["lb"]["load_balancer"]["health_changes"] == []  # up, so never ejected
+
+
+def test_a_consumer_failing_fast_fails_each_delivery_at_once_until_it_is_dead_lettered(fleet: Any) -> None:
+    queue = node("jobs", "queue", 400, 0, max_deliveries=3)
+    broken = {"at_s": 1, "action": "fail_fast", "target": "mailer", "error_rate": 1, "duration_s": 1}
+    summary = publishing(queue, [consumer("mailer", mean_ms=50)], [broken], rate=20)
+    mailer = summary["nodes"]["mailer"]
+    dead = summary["messages"]["dead_lettered"]
+    assert 15 <= dead <= 25  # the second's 20 messages, each failed three times at once
+    assert mailer["failed_fast"] == 3 * dead and mailer["errors"] == mailer["failed_fast"]
+    assert summary["messages"]["delivered"] == summary["messages"]["published"] - dead
 
 
 def test_a_slow_leak_grows_until_a_restart_clears_it(fleet: Any) -> None:
