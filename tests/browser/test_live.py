@@ -120,7 +120,7 @@ def test_owner_runs_breaks_and_stops_while_a_viewer_watches(
     expect(menu.get_by_role("menuitem")).to_have_text(
         [
             "Kill instance 0", "Restore instance 0", "Stop consumer", "Start consumer",
-            "Add latency…", "Set error rate…", "Noisy neighbour…", "Slow leak…", "Error bursts…",
+            "Add latency…", "Set error rate…", "Noisy neighbour…", "Fails fast…", "Slow leak…", "Error bursts…",
         ]
     )  # fmt: skip
     menu.get_by_role("menuitem", name="Start consumer").click()
